@@ -1,0 +1,252 @@
+// Every setting Latchkey reads, its default, and the one place that reads process.env.
+// loadConfig() validates everything once at start; a bad value throws a ConfigError whose
+// message names the variable, and main.ts prints that one line and exits.
+
+import { isIP } from "node:net";
+import path from "node:path";
+
+export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export interface Config {
+  /** TCP port the HTTP server listens on. */
+  port: number;
+  /** Interface the HTTP server binds to. */
+  host: string;
+  /** Public issuer identifier: scheme, host, optional port and path, no trailing slash. */
+  issuer: string;
+  /** Postgres connection string; null selects the embedded PGlite database in dataDir. */
+  databaseUrl: string | null;
+  /** Folder for the embedded database and the embedded-mode runtime files. */
+  dataDir: string;
+  /** Redis connection string; null selects the in-process store. */
+  redisUrl: string | null;
+  /** Prefix put in front of every Redis key so deployments can share one Redis. */
+  redisPrefix: string;
+  logLevel: LogLevel;
+  /** 32-byte key that encrypts signing keys at rest; null means "use or create keysDir/kek". */
+  keyEncryptionKey: Buffer | null;
+  /** Folder holding the embedded default's generated key-encryption key. */
+  keysDir: string;
+  /** Lifetimes, in seconds. */
+  accessTokenTtl: number;
+  idTokenTtl: number;
+  authCodeTtl: number;
+  refreshTokenIdleTtl: number;
+  refreshTokenAbsoluteTtl: number;
+  /** How long a signing key signs before its successor takes over, in seconds. */
+  keyRotationInterval: number;
+  /** Cache-Control max-age of the JWKS, in seconds. */
+  jwksMaxAge: number;
+  /** How often each instance reloads the signing-key table, in seconds. */
+  keyRefreshInterval: number;
+  /** Tolerated clock difference between instances and resource servers, in seconds. */
+  clockSkew: number;
+  /** `aud` of access tokens requested without an RFC 8707 `resource`. */
+  defaultAudience: string;
+  /** Serve the loopback-only admin API the `latchkey` CLI uses while the server runs. */
+  adminApi: boolean;
+  /** Seed and print a demo client and user at start (development only). */
+  demo: boolean;
+  /** Seconds that in-flight requests get to finish on SIGTERM/SIGINT before sockets close. */
+  shutdownTimeout: number;
+  /** Trust X-Forwarded-* headers from a reverse proxy. */
+  trustProxy: boolean;
+}
+
+/** The defaults, one entry per option; documented in the README's configuration table. */
+export const DEFAULTS = {
+  PORT: "3000",
+  HOST: "127.0.0.1",
+  // ISSUER defaults to http://localhost:$PORT
+  DATA_DIR: "./data",
+  REDIS_PREFIX: "latchkey:",
+  LOG_LEVEL: "info",
+  KEYS_DIR: "./keys",
+  ACCESS_TOKEN_TTL: "15m",
+  ID_TOKEN_TTL: "1h",
+  AUTH_CODE_TTL: "60s",
+  REFRESH_TOKEN_IDLE_TTL: "14d",
+  REFRESH_TOKEN_ABSOLUTE_TTL: "90d",
+  KEY_ROTATION_INTERVAL: "30d",
+  JWKS_MAX_AGE: "10m",
+  KEY_REFRESH_INTERVAL: "30s",
+  CLOCK_SKEW: "60s",
+  // DEFAULT_AUDIENCE defaults to the issuer
+  // ADMIN_API and DEMO default to "on" in the embedded default and "off" otherwise
+  SHUTDOWN_TIMEOUT: "10s",
+  TRUST_PROXY: "off",
+} as const;
+
+export class ConfigError extends Error {
+  readonly variable: string;
+  constructor(variable: string, problem: string) {
+    super(`${variable}: ${problem}`);
+    this.name = "ConfigError";
+    this.variable = variable;
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+const DURATION_UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 };
+
+/** "900", "900s", "15m", "1h", "30d" → seconds. */
+export function parseDuration(text: string): number | null {
+  const match = /^(\d+)(s|m|h|d)?$/.exec(text.trim());
+  if (!match) return null;
+  return Number(match[1]) * (DURATION_UNITS[match[2] ?? "s"] ?? 1);
+}
+
+export function isLoopbackHost(hostname: string): boolean {
+  const host = hostname.replace(/^\[|\]$/g, "");
+  return host === "localhost" || host === "::1" || (isIP(host) === 4 && host.startsWith("127."));
+}
+
+export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config {
+  const read = (name: keyof typeof DEFAULTS): string => {
+    const value = env[name];
+    return value === undefined || value === "" ? DEFAULTS[name] : value;
+  };
+  const optional = (name: string): string | null => {
+    const value = env[name];
+    return value === undefined || value === "" ? null : value;
+  };
+  const duration = (name: keyof typeof DEFAULTS, min = 1): number => {
+    const seconds = parseDuration(read(name));
+    if (seconds === null) {
+      throw new ConfigError(name, `"${read(name)}" is not a duration like 90s, 15m, 12h or 30d`);
+    }
+    if (seconds < min) throw new ConfigError(name, `must be at least ${min} seconds`);
+    return seconds;
+  };
+  const flag = (name: string, fallback: boolean): boolean => {
+    const value = optional(name);
+    if (value === null) return fallback;
+    if (["on", "true", "1", "yes"].includes(value.toLowerCase())) return true;
+    if (["off", "false", "0", "no"].includes(value.toLowerCase())) return false;
+    throw new ConfigError(name, `"${value}" is not on/off`);
+  };
+
+  const portText = read("PORT");
+  const port = Number(portText);
+  if (!/^\d+$/.test(portText) || port < 0 || port > 65535) {
+    throw new ConfigError("PORT", `"${portText}" is not a port number (0-65535)`);
+  }
+  const host = read("HOST");
+
+  const issuer = parseIssuer(optional("ISSUER") ?? `http://localhost:${port}`);
+
+  const databaseUrl = optional("DATABASE_URL");
+  if (databaseUrl !== null && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    throw new ConfigError("DATABASE_URL", "must be a postgres:// or postgresql:// URL");
+  }
+  const redisUrl = optional("REDIS_URL");
+  if (redisUrl !== null && !/^rediss?:\/\//.test(redisUrl)) {
+    throw new ConfigError("REDIS_URL", "must be a redis:// or rediss:// URL");
+  }
+  const embedded = databaseUrl === null;
+
+  const logLevel = read("LOG_LEVEL");
+  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
+    throw new ConfigError("LOG_LEVEL", `"${logLevel}" is not one of ${LOG_LEVELS.join(", ")}`);
+  }
+
+  const kekText = optional("KEY_ENCRYPTION_KEY");
+  let keyEncryptionKey: Buffer | null = null;
+  if (kekText !== null) {
+    keyEncryptionKey = Buffer.from(kekText, "base64");
+    if (keyEncryptionKey.length !== 32 || !/^[A-Za-z0-9+/]+=*$/.test(kekText)) {
+      throw new ConfigError(
+        "KEY_ENCRYPTION_KEY",
+        "must be 32 random bytes in base64 (openssl rand -base64 32)",
+      );
+    }
+  } else if (!embedded) {
+    throw new ConfigError(
+      "KEY_ENCRYPTION_KEY",
+      "is required with DATABASE_URL (32 random bytes in base64: openssl rand -base64 32)",
+    );
+  }
+
+  const redisPrefix = read("REDIS_PREFIX");
+  if (!/^[\w:.-]{1,64}$/.test(redisPrefix)) {
+    throw new ConfigError("REDIS_PREFIX", "must be 1-64 characters of letters, digits, _ : . -");
+  }
+
+  const accessTokenTtl = duration("ACCESS_TOKEN_TTL");
+  const idTokenTtl = duration("ID_TOKEN_TTL");
+  const refreshTokenIdleTtl = duration("REFRESH_TOKEN_IDLE_TTL");
+  const refreshTokenAbsoluteTtl = duration("REFRESH_TOKEN_ABSOLUTE_TTL");
+  if (refreshTokenIdleTtl > refreshTokenAbsoluteTtl) {
+    throw new ConfigError("REFRESH_TOKEN_IDLE_TTL", "must not exceed REFRESH_TOKEN_ABSOLUTE_TTL");
+  }
+  const authCodeTtl = duration("AUTH_CODE_TTL");
+  if (authCodeTtl > 600) {
+    throw new ConfigError("AUTH_CODE_TTL", "must be at most 10m (RFC 6749 §4.1.2)");
+  }
+  const jwksMaxAge = duration("JWKS_MAX_AGE", 0);
+  const keyRefreshInterval = duration("KEY_REFRESH_INTERVAL");
+  const clockSkew = duration("CLOCK_SKEW", 0);
+  const keyRotationInterval = duration("KEY_ROTATION_INTERVAL");
+  const prepublish = jwksMaxAge + keyRefreshInterval + clockSkew;
+  if (keyRotationInterval <= prepublish) {
+    throw new ConfigError(
+      "KEY_ROTATION_INTERVAL",
+      `must be longer than JWKS_MAX_AGE + KEY_REFRESH_INTERVAL + CLOCK_SKEW (${prepublish}s)`,
+    );
+  }
+
+  const defaultAudience = optional("DEFAULT_AUDIENCE") ?? issuer;
+  if (!URL.canParse(defaultAudience)) {
+    throw new ConfigError("DEFAULT_AUDIENCE", "must be an absolute URI");
+  }
+
+  return {
+    port,
+    host,
+    issuer,
+    databaseUrl,
+    dataDir: path.resolve(cwd, read("DATA_DIR")),
+    redisUrl,
+    redisPrefix,
+    logLevel: logLevel as LogLevel,
+    keyEncryptionKey,
+    keysDir: path.resolve(cwd, read("KEYS_DIR")),
+    accessTokenTtl,
+    idTokenTtl,
+    authCodeTtl,
+    refreshTokenIdleTtl,
+    refreshTokenAbsoluteTtl,
+    keyRotationInterval,
+    jwksMaxAge,
+    keyRefreshInterval,
+    clockSkew,
+    defaultAudience,
+    adminApi: flag("ADMIN_API", embedded),
+    demo: flag("DEMO", embedded),
+    shutdownTimeout: duration("SHUTDOWN_TIMEOUT", 0),
+    trustProxy: flag("TRUST_PROXY", false),
+  };
+}
+
+function parseIssuer(text: string): string {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new ConfigError("ISSUER", `"${text}" is not an absolute URL`);
+  }
+  if (url.protocol !== "https:" && !(url.protocol === "http:" && isLoopbackHost(url.hostname))) {
+    throw new ConfigError("ISSUER", "must use https (http is allowed only for localhost)");
+  }
+  if (url.search || url.hash || url.username || url.password) {
+    throw new ConfigError("ISSUER", "must not contain a query, fragment or credentials");
+  }
+  return url.href.replace(/\/$/, "");
+}
+
+/** True when the issuer is served over https, so cookies get Secure and HSTS is sent. */
+export function isSecureIssuer(config: Pick<Config, "issuer">): boolean {
+  return config.issuer.startsWith("https:");
+}
