@@ -1,0 +1,62 @@
+// The authorization server's metadata (RFC 8414) and OpenID Provider metadata (OIDC
+// Discovery 1.0), built from the config and from the routes the app really registered: an
+// endpoint's metadata is advertised only while its route exists, so discovery can never
+// promise something the server does not do.
+//
+// A new endpoint adds its entry to CONTRIBUTIONS below. Mind the OIDC Discovery defaults that
+// apply when a member is absent: grant_types_supported defaults to authorization_code and
+// implicit, response_modes_supported to query and fragment, request_uri_parameter_supported
+// to true, and token_endpoint_auth_methods_supported to client_secret_basic. The endpoints
+// that make these relevant must state their real values.
+
+import type { Config } from "../config.ts";
+
+export type ProviderMetadata = Record<string, string | boolean | string[]>;
+
+export const ENDPOINT_PATHS = {
+  openidConfiguration: "/.well-known/openid-configuration",
+  authorizationServerMetadata: "/.well-known/oauth-authorization-server",
+  jwks: "/oauth/jwks",
+} as const;
+
+export interface MetadataContribution {
+  /** The route whose registration turns this metadata on. */
+  method: "GET" | "POST";
+  path: string;
+  metadata(config: Config): ProviderMetadata;
+}
+
+export const CONTRIBUTIONS: readonly MetadataContribution[] = [
+  {
+    method: "GET",
+    path: ENDPOINT_PATHS.jwks,
+    metadata: (config) => ({ jwks_uri: `${config.issuer}${ENDPOINT_PATHS.jwks}` }),
+  },
+];
+
+/**
+ * One document serves both well-known URIs: RFC 8414 registers the OpenID members for
+ * authorization server metadata too, and RFC 8414 §3.3 requires `issuer` to be identical.
+ * Lists contributed by several endpoints (e.g. grant types) are merged.
+ */
+export function buildProviderMetadata(
+  config: Config,
+  isRegistered: (method: string, path: string) => boolean,
+  contributions: readonly MetadataContribution[] = CONTRIBUTIONS,
+): ProviderMetadata {
+  const document: ProviderMetadata = { issuer: config.issuer };
+  for (const contribution of contributions) {
+    if (!isRegistered(contribution.method, contribution.path)) continue;
+    for (const [name, value] of Object.entries(contribution.metadata(config))) {
+      const existing = document[name];
+      if (existing === undefined) {
+        document[name] = value;
+      } else if (Array.isArray(existing) && Array.isArray(value)) {
+        document[name] = [...new Set([...existing, ...value])];
+      } else if (existing !== value) {
+        throw new Error(`conflicting provider metadata for ${name}`);
+      }
+    }
+  }
+  return document;
+}
