@@ -1,0 +1,179 @@
+// What an operator can do, as one interface shared by the two ways of reaching it: the CLI
+// calls it directly (Postgres, or PGlite when no server holds the data folder) or through the
+// running server's admin API. Inputs and outputs are plain JSON in the wire spelling, so both
+// paths behave and print the same.
+
+import {
+  createUser,
+  deleteUser,
+  getUserByEmail,
+  lockUser,
+  setUserPassword,
+  unlockUser,
+} from "../accounts/users.ts";
+import type { Config } from "../config.ts";
+import { listKeys, rotateKeys } from "../keys/rotation.ts";
+import type { Logger } from "../log.ts";
+import {
+  createClient,
+  deleteClient,
+  getClient,
+  listClients,
+  rotateClientSecret,
+} from "../oauth/clients.ts";
+import type { Db } from "../store/db/index.ts";
+import { migrateToLatest } from "../store/db/migrate.ts";
+import type { OperationName } from "./names.ts";
+import {
+  type ClientView,
+  type ClientWithSecret,
+  type KeyView,
+  toClientView,
+  toClientWithSecret,
+  toKeyView,
+  toUserView,
+  type UserView,
+} from "./views.ts";
+
+export type { ClientView, ClientWithSecret, KeyView, UserView } from "./views.ts";
+
+export type NoInput = Record<string, never>;
+
+/** RFC 7591 metadata names, plus skip_consent. */
+export interface ClientCreateInput {
+  client_name: string;
+  redirect_uris?: string[];
+  post_logout_redirect_uris?: string[];
+  grant_types?: string[];
+  token_endpoint_auth_method?: string;
+  scope?: string;
+  skip_consent?: boolean;
+  jwks_uri?: string;
+  jwks?: unknown;
+}
+
+export interface ClientIdInput {
+  client_id: string;
+}
+
+export interface UserCreateInput {
+  email: string;
+  password: string;
+  name?: string;
+}
+
+export interface UserEmailInput {
+  email: string;
+}
+
+export interface UserPasswordInput {
+  email: string;
+  password: string;
+}
+
+type OperationTable = Record<OperationName, (input: never) => Promise<unknown>>;
+
+/** One method per name in OPERATION_NAMES, each JSON in, JSON out. */
+export interface Operations extends OperationTable {
+  migrate(input: NoInput): Promise<{ applied: string[] }>;
+  clientCreate(input: ClientCreateInput): Promise<ClientWithSecret>;
+  clientList(input: NoInput): Promise<ClientView[]>;
+  clientShow(input: ClientIdInput): Promise<ClientView>;
+  clientDelete(input: ClientIdInput): Promise<ClientView>;
+  clientRotateSecret(input: ClientIdInput): Promise<ClientWithSecret>;
+  userCreate(input: UserCreateInput): Promise<UserView>;
+  userShow(input: UserEmailInput): Promise<UserView>;
+  userSetPassword(input: UserPasswordInput): Promise<UserView>;
+  userLock(input: UserEmailInput): Promise<UserView>;
+  userUnlock(input: UserEmailInput): Promise<UserView>;
+  userDelete(input: UserEmailInput): Promise<UserView>;
+  keysList(input: NoInput): Promise<KeyView[]>;
+  /** The keys after the rotation, in signing order: the last one is the key taking over. */
+  keysRotate(input: NoInput): Promise<KeyView[]>;
+}
+
+export interface OperationsContext {
+  db: Db;
+  config: Config;
+  now: () => Date;
+  log: Logger;
+  /** The key-encryption key, asked for only by keysRotate (it may create keys/kek). */
+  kek: () => Promise<Buffer>;
+  /** Lets a running server load a rotation at once instead of at its next refresh. */
+  afterKeysRotate?: () => Promise<void>;
+}
+
+export function createOperations(ctx: OperationsContext): Operations {
+  const { db, now } = ctx;
+  return {
+    async migrate() {
+      return { applied: await migrateToLatest(db) };
+    },
+
+    async clientCreate(input) {
+      const { client, secret } = await createClient(
+        db,
+        {
+          name: input.client_name,
+          redirectUris: input.redirect_uris,
+          postLogoutRedirectUris: input.post_logout_redirect_uris,
+          grantTypes: input.grant_types,
+          authMethod: input.token_endpoint_auth_method,
+          scope: input.scope,
+          skipConsent: input.skip_consent,
+          jwksUri: input.jwks_uri,
+          jwks: input.jwks,
+        },
+        now(),
+      );
+      return toClientWithSecret(client, secret);
+    },
+    async clientList() {
+      return (await listClients(db)).map(toClientView);
+    },
+    async clientShow(input) {
+      return toClientView(await getClient(db, input.client_id));
+    },
+    async clientDelete(input) {
+      return toClientView(await deleteClient(db, input.client_id));
+    },
+    async clientRotateSecret(input) {
+      const { client, secret } = await rotateClientSecret(db, input.client_id, now());
+      return toClientWithSecret(client, secret);
+    },
+
+    async userCreate(input) {
+      return toUserView(await createUser(db, input, now()));
+    },
+    async userShow(input) {
+      return toUserView(await getUserByEmail(db, input.email));
+    },
+    async userSetPassword(input) {
+      return toUserView(await setUserPassword(db, input.email, input.password, now()));
+    },
+    async userLock(input) {
+      return toUserView(await lockUser(db, input.email, now()));
+    },
+    async userUnlock(input) {
+      return toUserView(await unlockUser(db, input.email, now()));
+    },
+    async userDelete(input) {
+      return toUserView(await deleteUser(db, input.email));
+    },
+
+    async keysList() {
+      return (await listKeys(db, now())).map(toKeyView);
+    },
+    async keysRotate() {
+      const rotation = await rotateKeys({
+        db,
+        kek: await ctx.kek(),
+        config: ctx.config,
+        now,
+        log: ctx.log,
+      });
+      await ctx.afterKeysRotate?.();
+      return rotation.keys.map(toKeyView);
+    },
+  };
+}

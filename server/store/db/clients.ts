@@ -1,0 +1,117 @@
+// Queries on the clients table. Rows are mapped to camelCase Client objects here and nowhere
+// else; list columns are jsonb and arrive parsed.
+
+import type { Db } from "./index.ts";
+import { json } from "./index.ts";
+import type { ClientRow } from "./schema.ts";
+
+export interface JsonWebKeySet {
+  keys: Array<Record<string, unknown>>;
+}
+
+export interface Client {
+  id: string;
+  name: string;
+  /** SHA-256 of the secret (base64url); null for clients without a secret. */
+  secretDigest: string | null;
+  /** token_endpoint_auth_method */
+  authMethod: string;
+  redirectUris: string[];
+  postLogoutRedirectUris: string[];
+  grantTypes: string[];
+  responseTypes: string[];
+  /** The scopes the client may request, space-separated. */
+  scope: string;
+  skipConsent: boolean;
+  jwks: JsonWebKeySet | null;
+  jwksUri: string | null;
+  secretUpdatedAt: Date | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export type NewClient = Omit<Client, "updatedAt">;
+
+function toClient(row: ClientRow): Client {
+  return {
+    id: row.id,
+    name: row.name,
+    secretDigest: row.secret_digest,
+    authMethod: row.auth_method,
+    redirectUris: row.redirect_uris,
+    postLogoutRedirectUris: row.post_logout_redirect_uris,
+    grantTypes: row.grant_types,
+    responseTypes: row.response_types,
+    scope: row.scope,
+    skipConsent: row.skip_consent,
+    jwks: (row.jwks as JsonWebKeySet | null) ?? null,
+    jwksUri: row.jwks_uri,
+    secretUpdatedAt: row.secret_updated_at,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+/** Inserts the client; null when the id is already taken. */
+export async function insertClient(db: Db, client: NewClient): Promise<Client | null> {
+  const row = await db
+    .insertInto("clients")
+    .values({
+      id: client.id,
+      name: client.name,
+      secret_digest: client.secretDigest,
+      auth_method: client.authMethod,
+      redirect_uris: json(client.redirectUris),
+      post_logout_redirect_uris: json(client.postLogoutRedirectUris),
+      grant_types: json(client.grantTypes),
+      response_types: json(client.responseTypes),
+      scope: client.scope,
+      skip_consent: client.skipConsent,
+      jwks: client.jwks === null ? null : json(client.jwks),
+      jwks_uri: client.jwksUri,
+      secret_updated_at: client.secretUpdatedAt,
+      created_at: client.createdAt,
+      updated_at: client.createdAt,
+    })
+    .onConflict((conflict) => conflict.column("id").doNothing())
+    .returningAll()
+    .executeTakeFirst();
+  return row ? toClient(row) : null;
+}
+
+export async function findClientById(db: Db, id: string): Promise<Client | null> {
+  const row = await db.selectFrom("clients").selectAll().where("id", "=", id).executeTakeFirst();
+  return row ? toClient(row) : null;
+}
+
+/** Every client, oldest first. */
+export async function listClients(db: Db): Promise<Client[]> {
+  const rows = await db
+    .selectFrom("clients")
+    .selectAll()
+    .orderBy("created_at")
+    .orderBy("id")
+    .execute();
+  return rows.map(toClient);
+}
+
+export async function updateClientSecretDigest(
+  db: Db,
+  id: string,
+  secretDigest: string,
+  now: Date,
+): Promise<Client | null> {
+  const row = await db
+    .updateTable("clients")
+    .set({ secret_digest: secretDigest, secret_updated_at: now, updated_at: now })
+    .where("id", "=", id)
+    .returningAll()
+    .executeTakeFirst();
+  return row ? toClient(row) : null;
+}
+
+/** Deletes the client (its consents and refresh-token families go with it). */
+export async function deleteClientById(db: Db, id: string): Promise<Client | null> {
+  const row = await db.deleteFrom("clients").where("id", "=", id).returningAll().executeTakeFirst();
+  return row ? toClient(row) : null;
+}
