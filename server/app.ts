@@ -1,0 +1,152 @@
+// buildApp(): creates the database, the store and the keystore, registers the infrastructure
+// plugins and lists every route explicitly. It never listens; main.ts and the tests do.
+
+import { randomBytes, randomUUID } from "node:crypto";
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
+import type { Config } from "./config.ts";
+import type { Deps } from "./deps.ts";
+import errorHandler from "./http/plugins/error-handler.ts";
+import adminRoutes from "./http/routes/admin.ts";
+import discoveryRoutes from "./http/routes/discovery.ts";
+import healthRoutes from "./http/routes/health.ts";
+import jwksRoutes from "./http/routes/jwks.ts";
+import { loadKeyEncryptionKey } from "./keys/kek.ts";
+import { createKeyStore } from "./keys/keystore.ts";
+import { acquireDataDirLock, type DataDirLock } from "./store/data-dir-lock.ts";
+import { type Db, openDatabase } from "./store/db/index.ts";
+import { migrateToLatest } from "./store/db/migrate.ts";
+import { openKvStore } from "./store/kv/index.ts";
+import type { KvStore } from "./store/kv/types.ts";
+
+export interface AppOverrides {
+  /** An open database (already migrated or not); buildApp then neither opens nor closes it. */
+  db?: { db: Db; kind: "postgres" | "pglite" };
+  /** An open store; buildApp then neither opens nor closes it. */
+  kv?: KvStore;
+  now?: () => Date;
+  logger?: FastifyServerOptions["logger"];
+}
+
+declare module "fastify" {
+  interface FastifyInstance {
+    deps: Deps;
+  }
+}
+
+const REQUEST_ID = /^[\w.:-]{1,128}$/;
+
+export function loggerOptions(config: Config): FastifyServerOptions["logger"] {
+  return {
+    level: config.logLevel,
+    // Query strings, headers and bodies can carry codes, tokens and passwords: only the
+    // method and the path are logged.
+    serializers: {
+      req: (req: { method: string; url: string; id: string }) => ({
+        method: req.method,
+        path: req.url.split("?")[0],
+        id: req.id,
+      }),
+      res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+    },
+  };
+}
+
+export async function buildApp(
+  config: Config,
+  overrides: AppOverrides = {},
+): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: overrides.logger ?? loggerOptions(config),
+    trustProxy: config.trustProxy,
+    bodyLimit: 64 * 1024,
+    return503OnClosing: true,
+    forceCloseConnections: "idle",
+    requestIdHeader: false,
+    genReqId: (req) => {
+      const given = req.headers["x-request-id"];
+      return typeof given === "string" && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+  });
+  const log = app.log;
+  const now = overrides.now ?? (() => new Date());
+
+  const closers: Array<() => Promise<unknown>> = [];
+  app.addHook("onClose", async () => {
+    for (const close of closers.reverse()) {
+      await close().catch((err: unknown) => log.error({ err }, "error while closing"));
+    }
+  });
+
+  try {
+    let lock: DataDirLock | null = null;
+    let opened = overrides.db;
+    if (!opened) {
+      if (config.databaseUrl === null) {
+        lock = await acquireDataDirLock(config.dataDir, "server");
+        const held = lock;
+        closers.push(() => held.release());
+      }
+      opened = await openDatabase(config);
+      const db = opened.db;
+      closers.push(() => db.destroy());
+    }
+    const applied = await migrateToLatest(opened.db);
+    if (applied.length > 0) log.info({ applied }, "applied migrations");
+
+    let kv = overrides.kv;
+    if (!kv) {
+      const store = await openKvStore(config, log);
+      closers.push(() => store.close());
+      kv = store;
+    }
+
+    const kek = await loadKeyEncryptionKey(config, log);
+    const keys = await createKeyStore({ db: opened.db, kek, config, now, log });
+    closers.push(() => keys.close());
+
+    const deps: Deps = { config, db: opened.db, dbKind: opened.kind, kv, keys, now, log };
+    app.decorate("deps", deps);
+
+    // While shutting down, responses to requests still in flight close their connection, so
+    // keep-alive clients move to another instance and the process can exit.
+    let closing = false;
+    app.addHook("preClose", async () => {
+      closing = true;
+    });
+    app.addHook("onRequest", async (request, reply) => {
+      reply.header("x-request-id", request.id);
+    });
+    app.addHook("onSend", async (_request, reply) => {
+      if (closing) reply.header("connection", "close");
+    });
+    await app.register(errorHandler);
+    await app.register(healthRoutes, { deps });
+    await app.register(discoveryRoutes, { deps });
+    await app.register(jwksRoutes, { deps });
+    if (config.adminApi) {
+      const adminToken = randomBytes(32).toString("base64url");
+      await app.register(adminRoutes, { deps, adminToken });
+      const held = lock;
+      if (held) {
+        app.addHook("onListen", async () => {
+          const address = app.server.address();
+          if (address && typeof address === "object") {
+            const host = listenHost(address.address);
+            await held.publish({ url: `http://${host}:${address.port}`, adminToken });
+          }
+        });
+      }
+    }
+    return app;
+  } catch (err) {
+    await app.close();
+    throw err;
+  }
+}
+
+/** The address the CLI should call: loopback when the server listens on every interface. */
+function listenHost(address: string): string {
+  if (address === "0.0.0.0") return "127.0.0.1";
+  if (address === "::") return "[::1]";
+  return address.includes(":") ? `[${address}]` : address;
+}

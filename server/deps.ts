@@ -1,0 +1,18 @@
+// What buildApp() creates once and hands down to the routes: nothing here is a singleton.
+
+import type { Config } from "./config.ts";
+import type { KeyStore } from "./keys/keystore.ts";
+import type { Logger } from "./log.ts";
+import type { Db } from "./store/db/index.ts";
+import type { KvStore } from "./store/kv/types.ts";
+
+export interface Deps {
+  config: Config;
+  db: Db;
+  dbKind: "postgres" | "pglite";
+  kv: KvStore;
+  keys: KeyStore;
+  /** The clock; tests replace it to walk through key lifetimes. */
+  now: () => Date;
+  log: Logger;
+}
