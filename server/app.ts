@@ -6,6 +6,7 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastif
 import type { Config } from "./config.ts";
 import type { Deps } from "./deps.ts";
 import errorHandler from "./http/plugins/error-handler.ts";
+import forms from "./http/plugins/forms.ts";
 import adminRoutes from "./http/routes/admin.ts";
 import discoveryRoutes from "./http/routes/discovery.ts";
 import healthRoutes from "./http/routes/health.ts";
@@ -120,6 +121,7 @@ export async function buildApp(
       if (closing) reply.header("connection", "close");
     });
     await app.register(errorHandler);
+    await app.register(forms);
     await app.register(healthRoutes, { deps });
     await app.register(discoveryRoutes, { deps });
     await app.register(jwksRoutes, { deps });
