@@ -25,6 +25,7 @@ COPY --from=deps /app/node_modules ./node_modules
 COPY package.json ./
 COPY --from=check /app/server ./server
 COPY migrations ./migrations
+COPY views ./views
 COPY keys/README.md ./keys/README.md
 RUN mkdir -p data && chown node:node data keys
 USER node

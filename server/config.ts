@@ -34,6 +34,12 @@ export interface Config {
   authCodeTtl: number;
   refreshTokenIdleTtl: number;
   refreshTokenAbsoluteTtl: number;
+  /** A login session ends after this long without use, in seconds. */
+  sessionIdleTtl: number;
+  /** A login session ends this long after the login, however active, in seconds. */
+  sessionAbsoluteTtl: number;
+  /** Require PKCE (S256) from every client, not only from public ones. */
+  pkceRequired: boolean;
   /** How long a signing key signs before its successor takes over, in seconds. */
   keyRotationInterval: number;
   /** Cache-Control max-age of the JWKS, in seconds. */
@@ -68,6 +74,13 @@ export const DEFAULTS = {
   AUTH_CODE_TTL: "60s",
   REFRESH_TOKEN_IDLE_TTL: "14d",
   REFRESH_TOKEN_ABSOLUTE_TTL: "90d",
+  // NIST SP 800-63B §4.2.3 (AAL2): re-authenticate after 30 minutes of inactivity and at
+  // least every 12 hours. Refresh tokens, not the login session, keep apps signed in longer.
+  SESSION_IDLE_TTL: "30m",
+  SESSION_ABSOLUTE_TTL: "12h",
+  // RFC 9700 §2.1.1: PKCE for every client, which also defeats code injection for
+  // confidential clients; "off" still requires it from public clients.
+  PKCE_REQUIRED: "on",
   KEY_ROTATION_INTERVAL: "30d",
   JWKS_MAX_AGE: "10m",
   KEY_REFRESH_INTERVAL: "30s",
@@ -181,6 +194,11 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
   if (refreshTokenIdleTtl > refreshTokenAbsoluteTtl) {
     throw new ConfigError("REFRESH_TOKEN_IDLE_TTL", "must not exceed REFRESH_TOKEN_ABSOLUTE_TTL");
   }
+  const sessionIdleTtl = duration("SESSION_IDLE_TTL");
+  const sessionAbsoluteTtl = duration("SESSION_ABSOLUTE_TTL");
+  if (sessionIdleTtl > sessionAbsoluteTtl) {
+    throw new ConfigError("SESSION_IDLE_TTL", "must not exceed SESSION_ABSOLUTE_TTL");
+  }
   const authCodeTtl = duration("AUTH_CODE_TTL");
   if (authCodeTtl > 600) {
     throw new ConfigError("AUTH_CODE_TTL", "must be at most 10m (RFC 6749 §4.1.2)");
@@ -218,6 +236,9 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     authCodeTtl,
     refreshTokenIdleTtl,
     refreshTokenAbsoluteTtl,
+    sessionIdleTtl,
+    sessionAbsoluteTtl,
+    pkceRequired: flag("PKCE_REQUIRED", DEFAULTS.PKCE_REQUIRED === "on"),
     keyRotationInterval,
     jwksMaxAge,
     keyRefreshInterval,

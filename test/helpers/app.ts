@@ -3,7 +3,7 @@
 
 import { randomBytes } from "node:crypto";
 import type { FastifyInstance } from "fastify";
-import { buildApp } from "../../server/app.ts";
+import { type AppOverrides, buildApp } from "../../server/app.ts";
 import { type Config, loadConfig } from "../../server/config.ts";
 import { createTestDatabase } from "./pg.ts";
 import { deleteKeysWithPrefix, REDIS_URL, uniquePrefix } from "./redis.ts";
@@ -16,7 +16,10 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-export async function buildTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+export async function buildTestApp(
+  env: Record<string, string> = {},
+  overrides: Pick<AppOverrides, "now"> = {},
+): Promise<TestApp> {
   const database = await createTestDatabase();
   const prefix = uniquePrefix();
   const config = loadConfig({
@@ -29,7 +32,7 @@ export async function buildTestApp(env: Record<string, string> = {}): Promise<Te
     LOG_LEVEL: "silent",
     ...env,
   });
-  const app = await buildApp(config);
+  const app = await buildApp(config, overrides);
   return {
     app,
     config,

@@ -3,8 +3,9 @@
 // as an array so that endpoints can refuse it with invalid_request (RFC 6749 §3.1, §3.2).
 
 import formbody from "@fastify/formbody";
-import type { FastifyInstance } from "fastify";
+import type { FastifyInstance, FastifyRequest } from "fastify";
 import fp from "fastify-plugin";
+import { invalidRequest } from "../../errors.ts";
 import type { RawParams } from "../../oauth/params.ts";
 
 export const FORM_BODY_LIMIT = 16 * 1024;
@@ -18,6 +19,17 @@ export function parseForm(body: string): RawParams {
     else params[name] = [existing, value];
   }
   return params;
+}
+
+/**
+ * onRequest hook of the endpoints that take form bodies only (RFC 6749 §3.2): any other
+ * content type is invalid_request, decided before the body is read.
+ */
+export async function requireFormBody(request: FastifyRequest): Promise<void> {
+  const type = request.headers["content-type"]?.split(";")[0]?.trim().toLowerCase();
+  if (type !== "application/x-www-form-urlencoded") {
+    throw invalidRequest("The request body must be application/x-www-form-urlencoded.");
+  }
 }
 
 async function forms(app: FastifyInstance): Promise<void> {

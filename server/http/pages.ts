@@ -1,0 +1,27 @@
+// Sends a page: the template rendered in the layout, never cached (pages carry CSRF tokens
+// and personal data), with the page's Content-Security-Policy.
+
+import type { FastifyReply } from "fastify";
+import { type CspOptions, contentSecurityPolicy } from "./plugins/security-headers.ts";
+
+export interface PageOptions extends CspOptions {
+  status?: number;
+}
+
+export async function sendPage(
+  reply: FastifyReply,
+  page: "login" | "consent" | "error" | "form-post",
+  context: Record<string, unknown>,
+  options: PageOptions = {},
+): Promise<FastifyReply> {
+  const html = await reply.viewAsync(`pages/${page}.hbs`, context);
+  return reply
+    .code(options.status ?? 200)
+    .headers({
+      "cache-control": "no-store",
+      pragma: "no-cache",
+      "content-security-policy": contentSecurityPolicy(options),
+    })
+    .type("text/html; charset=utf-8")
+    .send(html);
+}

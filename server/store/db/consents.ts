@@ -1,0 +1,85 @@
+// Queries on the consents table: one row per user and client holding every scope the user
+// has granted that client. Rows are mapped to camelCase Consent objects here only.
+
+import { sql } from "kysely";
+import type { Db } from "./index.ts";
+import { json } from "./index.ts";
+
+export interface Consent {
+  userId: string;
+  clientId: string;
+  scopes: string[];
+  createdAt: Date;
+  updatedAt: Date;
+  lastUsedAt: Date | null;
+}
+
+export async function findConsent(
+  db: Db,
+  userId: string,
+  clientId: string,
+): Promise<Consent | null> {
+  const row = await db
+    .selectFrom("consents")
+    .selectAll()
+    .where("user_id", "=", userId)
+    .where("client_id", "=", clientId)
+    .executeTakeFirst();
+  if (!row) return null;
+  return {
+    userId: row.user_id,
+    clientId: row.client_id,
+    scopes: row.scopes,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    lastUsedAt: row.last_used_at,
+  };
+}
+
+/**
+ * Adds scopes to the user's consent for the client, creating it if needed. The union is
+ * computed in SQL so that two concurrent grants for different scopes both survive.
+ */
+export async function upsertConsentScopes(
+  db: Db,
+  userId: string,
+  clientId: string,
+  scopes: string[],
+  now: Date,
+): Promise<void> {
+  await db
+    .insertInto("consents")
+    .values({
+      user_id: userId,
+      client_id: clientId,
+      scopes: json(scopes),
+      created_at: now,
+      updated_at: now,
+      last_used_at: now,
+    })
+    .onConflict((conflict) =>
+      conflict.columns(["user_id", "client_id"]).doUpdateSet({
+        scopes: sql<string>`(
+          select coalesce(jsonb_agg(distinct s order by s), '[]'::jsonb)
+          from jsonb_array_elements_text(consents.scopes || excluded.scopes) as s
+        )`,
+        updated_at: now,
+        last_used_at: now,
+      }),
+    )
+    .execute();
+}
+
+export async function touchConsent(
+  db: Db,
+  userId: string,
+  clientId: string,
+  now: Date,
+): Promise<void> {
+  await db
+    .updateTable("consents")
+    .set({ last_used_at: now })
+    .where("user_id", "=", userId)
+    .where("client_id", "=", clientId)
+    .execute();
+}
