@@ -75,6 +75,53 @@ export const invalidScope = (description: string, detail?: string) =>
 export const unauthorizedClient = (description: string, detail?: string) =>
   new OAuthError("unauthorized_client", description, { detail });
 
+export const unsupportedGrantType = (description: string) =>
+  new OAuthError("unsupported_grant_type", description);
+
+/** RFC 8707 §2: a resource that is malformed or not authorized for this grant. */
+export const invalidTarget = (description: string, detail?: string) =>
+  new OAuthError("invalid_target", description, { detail });
+
+// Bearer-token errors of a protected resource (RFC 6750 §3). The challenge repeats the error
+// in WWW-Authenticate, whose quoted strings allow neither `"` nor `\` nor non-ASCII (§3).
+const BEARER_REALM = "latchkey";
+
+function bearerChallenge(error?: string, description?: string, scope?: string): string {
+  const quoted = (value: string) => `"${value.replace(/[^\x20\x21\x23-\x5b\x5d-\x7e]/g, "")}"`;
+  const parts = [`realm=${quoted(BEARER_REALM)}`];
+  if (error) parts.push(`error=${quoted(error)}`);
+  if (description) parts.push(`error_description=${quoted(description)}`);
+  if (scope) parts.push(`scope=${quoted(scope)}`);
+  return `Bearer ${parts.join(", ")}`;
+}
+
+/** No access token at all: a bare challenge without an error code (RFC 6750 §3.1). */
+export const bearerTokenMissing = (description: string) =>
+  new OAuthError("invalid_token", description, {
+    status: 401,
+    headers: { "WWW-Authenticate": bearerChallenge() },
+  });
+
+/** A malformed request to a protected resource, e.g. a token sent two ways (RFC 6750 §3.1). */
+export const bearerInvalidRequest = (description: string) =>
+  new OAuthError("invalid_request", description, {
+    status: 400,
+    headers: { "WWW-Authenticate": bearerChallenge("invalid_request", description) },
+  });
+
+export const invalidToken = (description: string, detail?: string) =>
+  new OAuthError("invalid_token", description, {
+    status: 401,
+    detail,
+    headers: { "WWW-Authenticate": bearerChallenge("invalid_token", description) },
+  });
+
+export const insufficientScope = (description: string, scope: string) =>
+  new OAuthError("insufficient_scope", description, {
+    status: 403,
+    headers: { "WWW-Authenticate": bearerChallenge("insufficient_scope", description, scope) },
+  });
+
 export const notFound = (description: string) =>
   new OAuthError("not_found", description, { status: 404 });
 
@@ -92,3 +139,10 @@ export const serverError = (detail: string) =>
     status: 500,
     detail,
   });
+
+/**
+ * An authorization endpoint error for a trusted client and redirect URI: it goes back to the
+ * client (RFC 6749 §4.1.2.1, OIDC Core §3.1.2.6) instead of being shown to the user.
+ */
+export const authorizationError = (error: string, description: string, detail?: string) =>
+  new OAuthError(error, description, { redirectable: true, detail });

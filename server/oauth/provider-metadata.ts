@@ -10,6 +10,13 @@
 // that make these relevant must state their real values.
 
 import type { Config } from "../config.ts";
+import { SIGNING_ALG } from "../keys/crypto.ts";
+import { PROMPT_VALUES } from "./authorize-params.ts";
+import { RESPONSE_MODES } from "./authorize-request.ts";
+import { CLAIMS_SUPPORTED } from "./claims.ts";
+import { TOKEN_ENDPOINT_AUTH_METHODS } from "./client-auth.ts";
+import { supportedGrantTypes } from "./grants/index.ts";
+import { STANDARD_SCOPES } from "./scopes.ts";
 
 export type ProviderMetadata = Record<string, string | boolean | string[]>;
 
@@ -17,6 +24,9 @@ export const ENDPOINT_PATHS = {
   openidConfiguration: "/.well-known/openid-configuration",
   authorizationServerMetadata: "/.well-known/oauth-authorization-server",
   jwks: "/oauth/jwks",
+  authorization: "/oauth/authorize",
+  token: "/oauth/token",
+  userinfo: "/oauth/userinfo",
 } as const;
 
 export interface MetadataContribution {
@@ -31,6 +41,44 @@ export const CONTRIBUTIONS: readonly MetadataContribution[] = [
     method: "GET",
     path: ENDPOINT_PATHS.jwks,
     metadata: (config) => ({ jwks_uri: `${config.issuer}${ENDPOINT_PATHS.jwks}` }),
+  },
+  {
+    method: "GET",
+    path: ENDPOINT_PATHS.authorization,
+    metadata: (config) => ({
+      authorization_endpoint: `${config.issuer}${ENDPOINT_PATHS.authorization}`,
+      response_types_supported: ["code"],
+      response_modes_supported: [...RESPONSE_MODES],
+      code_challenge_methods_supported: ["S256"],
+      scopes_supported: [...STANDARD_SCOPES],
+      prompt_values_supported: [...PROMPT_VALUES],
+      subject_types_supported: ["public"],
+      authorization_response_iss_parameter_supported: true,
+      request_parameter_supported: false,
+      request_uri_parameter_supported: false,
+      claims_parameter_supported: false,
+    }),
+  },
+  {
+    method: "POST",
+    path: ENDPOINT_PATHS.token,
+    metadata: (config) => ({
+      token_endpoint: `${config.issuer}${ENDPOINT_PATHS.token}`,
+      grant_types_supported: supportedGrantTypes(),
+      token_endpoint_auth_methods_supported: [...TOKEN_ENDPOINT_AUTH_METHODS],
+      // ID tokens are issued by the token endpoint.
+      id_token_signing_alg_values_supported: [SIGNING_ALG],
+      subject_types_supported: ["public"],
+      claims_supported: [...CLAIMS_SUPPORTED],
+    }),
+  },
+  {
+    method: "GET",
+    path: ENDPOINT_PATHS.userinfo,
+    metadata: (config) => ({
+      userinfo_endpoint: `${config.issuer}${ENDPOINT_PATHS.userinfo}`,
+      claims_supported: [...CLAIMS_SUPPORTED],
+    }),
   },
 ];
 

@@ -10,13 +10,39 @@ const config = loadConfig({ ISSUER: "https://id.example.com/tenant" }, "/tmp");
 
 describe("provider metadata", () => {
   it("advertises the JWKS only while its route is registered", () => {
-    expect(buildProviderMetadata(config, () => true)).toEqual({
+    expect(buildProviderMetadata(config, (_, path) => path === "/oauth/jwks")).toEqual({
       issuer: "https://id.example.com/tenant",
       jwks_uri: "https://id.example.com/tenant/oauth/jwks",
     });
     expect(buildProviderMetadata(config, () => false)).toEqual({
       issuer: "https://id.example.com/tenant",
     });
+  });
+
+  it("advertises the token endpoint with its grants and client authentication methods", () => {
+    const document = buildProviderMetadata(
+      config,
+      (method, path) => method === "POST" && path === "/oauth/token",
+    );
+    expect(document).toMatchObject({
+      token_endpoint: "https://id.example.com/tenant/oauth/token",
+      grant_types_supported: ["authorization_code"],
+      token_endpoint_auth_methods_supported: ["client_secret_basic", "client_secret_post", "none"],
+      id_token_signing_alg_values_supported: ["RS256"],
+      subject_types_supported: ["public"],
+    });
+    expect(document.claims_supported).toEqual(
+      expect.arrayContaining(["sub", "at_hash", "name", "email", "email_verified"]),
+    );
+    expect(document).not.toHaveProperty("userinfo_endpoint");
+  });
+
+  it("advertises the UserInfo endpoint while its route is registered", () => {
+    const document = buildProviderMetadata(
+      config,
+      (method, path) => method === "GET" && path === "/oauth/userinfo",
+    );
+    expect(document.userinfo_endpoint).toBe("https://id.example.com/tenant/oauth/userinfo");
   });
 
   it("asks for each contribution's exact method and path", () => {

@@ -32,6 +32,10 @@ export async function openDatabase(options: DatabaseOptions): Promise<OpenedData
       max: options.poolSize ?? 10,
       application_name: "latchkey",
     });
+    // An idle connection that Postgres closes (restart, failover, pg_terminate_backend) is
+    // reported here after the pool has already dropped it; the next query opens a new one.
+    // Without a listener, node would treat the event as an uncaught error and exit.
+    pool.on("error", () => {});
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     return { db, kind: "postgres" };
   }

@@ -1,0 +1,151 @@
+// Client authentication at the token endpoint and at the endpoints that share its rules
+// (introspection, revocation): RFC 6749 §2.3 and §3.2.1, OIDC Core §9. A request names its
+// client in exactly one way; the way must be the one the client registered; every failure is
+// invalid_client with a Basic challenge (RFC 6749 §5.2), and secrets are compared in constant
+// time on their digests.
+
+import { invalidClient, invalidRequest } from "../errors.ts";
+import { findClientById } from "../store/db/clients.ts";
+import type { Db } from "../store/db/index.ts";
+import type { ClientAuthMethod } from "./client-metadata.ts";
+import { type Client, verifyClientSecret } from "./clients.ts";
+import type { Params } from "./params.ts";
+
+/** The methods this server verifies today, as advertised in discovery. */
+export const TOKEN_ENDPOINT_AUTH_METHODS = [
+  "client_secret_basic",
+  "client_secret_post",
+  "none",
+] as const satisfies readonly ClientAuthMethod[];
+
+// RFC 7523 §2.2; recognised so that such a request is refused clearly instead of being
+// mistaken for a public client.
+const JWT_BEARER_ASSERTION = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+
+// Far above any id or secret this server makes; it bounds the work done for a bogus header.
+const CREDENTIAL_MAX_LENGTH = 512;
+
+export interface PresentedCredentials {
+  method: ClientAuthMethod;
+  clientId: string;
+  /** The secret of client_secret_basic and client_secret_post. */
+  secret: string | null;
+}
+
+export interface AuthenticatedClient {
+  client: Client;
+  method: ClientAuthMethod;
+}
+
+/**
+ * Decodes `Authorization: Basic …` (RFC 7617). RFC 6749 §2.3.1 has the client form-urlencode
+ * its id and secret before joining them with ":", so both halves are decoded again here.
+ * Returns null when the header uses another scheme.
+ */
+export function parseBasicCredentials(
+  authorization: string,
+): { clientId: string; secret: string } | null {
+  const match = /^Basic[ ]+([^ ]*)[ ]*$/i.exec(authorization);
+  if (!match) return null;
+  const encoded = match[1] ?? "";
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(encoded) || encoded.length % 4 !== 0) {
+    throw invalidClient("The Basic credentials are not valid base64.");
+  }
+  const decoded = Buffer.from(encoded, "base64").toString("utf8");
+  const colon = decoded.indexOf(":");
+  if (colon < 0) throw invalidClient("The Basic credentials lack the ':' separator.");
+  const clientId = formDecode(decoded.slice(0, colon));
+  const secret = formDecode(decoded.slice(colon + 1));
+  if (clientId === "") throw invalidClient("The Basic credentials name no client.");
+  return { clientId, secret };
+}
+
+/** application/x-www-form-urlencoded decoding of one value: "+" is a space, then %XX. */
+function formDecode(value: string): string {
+  try {
+    return decodeURIComponent(value.replace(/\+/g, " "));
+  } catch {
+    throw invalidClient("The Basic credentials are not correctly form-urlencoded.");
+  }
+}
+
+/** Works out which single method the request uses and the credentials it carries. */
+export function presentedCredentials(
+  authorization: string | undefined,
+  params: Params,
+): PresentedCredentials {
+  const basic = authorization === undefined ? null : parseBasicCredentials(authorization);
+  if (authorization !== undefined && basic === null) {
+    throw invalidClient("Only the Basic authentication scheme is accepted here.");
+  }
+  const post = params.client_secret !== undefined;
+  const assertion =
+    params.client_assertion !== undefined || params.client_assertion_type !== undefined;
+  const methods = [basic !== null, post, assertion].filter(Boolean).length;
+  if (methods > 1) {
+    throw invalidRequest("The request uses more than one client authentication method.");
+  }
+
+  if (assertion) {
+    // Refused before anything else is looked at: nothing in this request is verifiable yet.
+    const type = params.client_assertion_type;
+    throw invalidClient(
+      type === JWT_BEARER_ASSERTION
+        ? "private_key_jwt client authentication is not supported."
+        : "Client assertions are not supported.",
+    );
+  }
+
+  let credentials: PresentedCredentials;
+  if (basic !== null) {
+    // A client_id in the body is allowed next to Basic, but it must name the same client.
+    if (params.client_id !== undefined && params.client_id !== basic.clientId) {
+      throw invalidRequest("The client_id parameter differs from the authenticated client.");
+    }
+    credentials = { method: "client_secret_basic", ...basic };
+  } else if (params.client_id === undefined) {
+    throw invalidClient("The request does not identify a client.");
+  } else {
+    credentials = {
+      method: post ? "client_secret_post" : "none",
+      clientId: params.client_id,
+      secret: post ? (params.client_secret ?? "") : null,
+    };
+  }
+  if (
+    credentials.clientId.length > CREDENTIAL_MAX_LENGTH ||
+    (credentials.secret?.length ?? 0) > CREDENTIAL_MAX_LENGTH
+  ) {
+    throw invalidClient("Client authentication failed.", "oversized client credentials");
+  }
+  return credentials;
+}
+
+/**
+ * Authenticates the client of a request from its Authorization header and its (single-valued)
+ * form parameters. Every failure reads the same to the caller: which part failed is logged.
+ */
+export async function authenticateClient(
+  db: Db,
+  request: { authorization: string | undefined; params: Params },
+): Promise<AuthenticatedClient> {
+  const presented = presentedCredentials(request.authorization, request.params);
+  const client = await findClientById(db, presented.clientId);
+  const failed = (detail: string) => invalidClient("Client authentication failed.", detail);
+  if (!client) throw failed(`unknown client ${presented.clientId.slice(0, 64)}`);
+  if (client.authMethod === "private_key_jwt") {
+    throw invalidClient(
+      "This client is registered for private_key_jwt, which is not supported yet.",
+      `client ${client.id}`,
+    );
+  }
+  if (client.authMethod !== presented.method) {
+    throw failed(
+      `client ${client.id} is registered for ${client.authMethod}, used ${presented.method}`,
+    );
+  }
+  if (presented.secret !== null && !verifyClientSecret(client, presented.secret)) {
+    throw failed(`wrong secret for client ${client.id}`);
+  }
+  return { client, method: presented.method };
+}
