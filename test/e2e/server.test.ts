@@ -5,16 +5,13 @@ import net from "node:net";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readDataDirLock } from "../../server/store/data-dir-lock.ts";
-import { createTestDatabase, type TestDatabase } from "../helpers/pg.ts";
-import { deleteKeysWithPrefix, REDIS_URL, uniquePrefix } from "../helpers/redis.ts";
 import {
   runServerToExit,
   type ServerProcess,
   startServer,
   tempDir,
 } from "../helpers/server-process.ts";
-
-const KEK = Buffer.alloc(32, 3).toString("base64");
+import { type ServerOnServices, startServerOnServices } from "../helpers/services.ts";
 
 describe("a bad environment variable", () => {
   it.each([
@@ -108,29 +105,19 @@ describe("the embedded default", () => {
 });
 
 describe("with DATABASE_URL and REDIS_URL", () => {
-  let database: TestDatabase;
-  let server: ServerProcess;
-  const prefix = uniquePrefix();
+  let latchkey: ServerOnServices;
   beforeAll(async () => {
-    database = await createTestDatabase();
-    server = await startServer({
-      DATABASE_URL: database.url,
-      REDIS_URL,
-      REDIS_PREFIX: prefix,
-      KEY_ENCRYPTION_KEY: KEK,
-      DATA_DIR: await tempDir("unused-data"),
-    });
+    latchkey = await startServerOnServices();
   });
   afterAll(async () => {
-    await server?.stop();
-    await database?.drop();
-    await deleteKeysWithPrefix(prefix);
+    await latchkey?.close();
   });
 
   it("uses Postgres and Redis and seeds no demo", async () => {
+    const { server } = latchkey;
     expect(server.output()).toMatch(/"database":"postgres","store":"redis"/);
     expect(server.output()).not.toContain("client_secret");
-    const client = new pg.Client({ connectionString: database.url });
+    const client = new pg.Client({ connectionString: latchkey.databaseUrl });
     await client.connect();
     try {
       const { rows } = await client.query<{ kid: string }>("select kid from signing_keys");
