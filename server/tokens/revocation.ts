@@ -9,6 +9,14 @@ import type { KvStore } from "../store/kv/types.ts";
 import type { IssuedFromCode } from "./codes.ts";
 
 const deniedKey = (jti: string) => `at-denied:${jti}`;
+const familyRevokedKey = (familyId: string) => `family-revoked:${familyId}`;
+
+type RevocationDeps = {
+  db: Db;
+  kv: KvStore;
+  now: () => Date;
+  config: { clockSkew: number; accessTokenTtl: number };
+};
 
 /**
  * Denies the token with this jti until its `exp` (seconds since the epoch) plus the clock
@@ -28,9 +36,32 @@ export async function isAccessTokenDenied(kv: KvStore, jti: string): Promise<boo
   return (await kv.get(deniedKey(jti))) !== null;
 }
 
+/**
+ * Revokes a refresh family in Postgres and marks it revoked in the store for as long as an
+ * access token issued from it can live, so that verifiers reject those access tokens with
+ * one store lookup. Returns false when the family was already revoked or does not exist.
+ */
+export async function revokeFamily(
+  deps: RevocationDeps,
+  familyId: string,
+  reason: string,
+): Promise<boolean> {
+  const revoked = await revokeRefreshFamily(deps.db, familyId, reason, deps.now());
+  await deps.kv.set(
+    familyRevokedKey(familyId),
+    reason,
+    deps.config.accessTokenTtl + deps.config.clockSkew,
+  );
+  return revoked;
+}
+
+export async function isFamilyRevoked(kv: KvStore, familyId: string): Promise<boolean> {
+  return (await kv.get(familyRevokedKey(familyId))) !== null;
+}
+
 /** Revokes everything one grant issued: its access tokens and its refresh family. */
 export async function revokeIssuedTokens(
-  deps: { db: Db; kv: KvStore; now: () => Date; config: { clockSkew: number } },
+  deps: RevocationDeps,
   issued: IssuedFromCode,
   reason: string,
 ): Promise<void> {
@@ -41,6 +72,6 @@ export async function revokeIssuedTokens(
     ),
   );
   if (issued.refreshFamilyId !== null) {
-    await revokeRefreshFamily(deps.db, issued.refreshFamilyId, reason, now);
+    await revokeFamily(deps, issued.refreshFamilyId, reason);
   }
 }
