@@ -17,8 +17,13 @@ import authorizeRoutes from "./http/routes/authorize.ts";
 import consentRoutes from "./http/routes/consent.ts";
 import discoveryRoutes from "./http/routes/discovery.ts";
 import healthRoutes from "./http/routes/health.ts";
+import introspectRoutes from "./http/routes/introspect.ts";
 import jwksRoutes from "./http/routes/jwks.ts";
 import loginRoutes from "./http/routes/login.ts";
+import logoutRoutes from "./http/routes/logout.ts";
+import registerRoutes from "./http/routes/register.ts";
+import registerClientRoutes from "./http/routes/register-client.ts";
+import revokeRoutes from "./http/routes/revoke.ts";
 import tokenRoutes from "./http/routes/token.ts";
 import userinfoRoutes from "./http/routes/userinfo.ts";
 import { loadKeyEncryptionKey } from "./keys/kek.ts";
@@ -145,6 +150,13 @@ export async function buildApp(
     await app.register(consentRoutes, { deps });
     await app.register(tokenRoutes, { deps });
     await app.register(userinfoRoutes, { deps });
+    await app.register(introspectRoutes, { deps });
+    await app.register(revokeRoutes, { deps });
+    await app.register(logoutRoutes, { deps });
+    if (config.registration !== "off") {
+      await app.register(registerRoutes, { deps });
+      await app.register(registerClientRoutes, { deps });
+    }
     if (config.adminApi) {
       const adminToken = randomBytes(32).toString("base64url");
       await app.register(adminRoutes, { deps, adminToken });

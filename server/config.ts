@@ -8,6 +8,9 @@ import path from "node:path";
 export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
+export const REGISTRATION_MODES = ["off", "open", "token"] as const;
+export type RegistrationMode = (typeof REGISTRATION_MODES)[number];
+
 export interface Config {
   /** TCP port the HTTP server listens on. */
   port: number;
@@ -34,6 +37,11 @@ export interface Config {
   authCodeTtl: number;
   refreshTokenIdleTtl: number;
   refreshTokenAbsoluteTtl: number;
+  /**
+   * Seconds after a rotation during which presenting the rotated refresh token again returns
+   * its successor instead of counting as reuse; 0 turns the grace period off.
+   */
+  refreshTokenReuseGrace: number;
   /** A login session ends after this long without use, in seconds. */
   sessionIdleTtl: number;
   /** A login session ends this long after the login, however active, in seconds. */
@@ -50,6 +58,15 @@ export interface Config {
   clockSkew: number;
   /** `aud` of access tokens requested without an RFC 8707 `resource`. */
   defaultAudience: string;
+  /**
+   * Dynamic Client Registration (RFC 7591/7592): off, open to anyone, or for holders of the
+   * initial access token only.
+   */
+  registration: RegistrationMode;
+  /** The initial access token of registration mode `token`; null in the other modes. */
+  registrationAccessToken: string | null;
+  /** The scopes a dynamically registered client may register. */
+  registrationScopes: string[];
   /** Serve the loopback-only admin API the `latchkey` CLI uses while the server runs. */
   adminApi: boolean;
   /** Seed and print a demo client and user at start (development only). */
@@ -74,6 +91,10 @@ export const DEFAULTS = {
   AUTH_CODE_TTL: "60s",
   REFRESH_TOKEN_IDLE_TTL: "14d",
   REFRESH_TOKEN_ABSOLUTE_TTL: "90d",
+  // RFC 9700 §4.14.2: every refresh token is single-use, so by default a second presentation
+  // of a rotated token is treated as theft. A few seconds help apps that refresh from two
+  // tabs or threads at once: they then receive the same successor (at most 5m).
+  REFRESH_TOKEN_REUSE_GRACE: "0s",
   // NIST SP 800-63B §4.2.3 (AAL2): re-authenticate after 30 minutes of inactivity and at
   // least every 12 hours. Refresh tokens, not the login session, keep apps signed in longer.
   SESSION_IDLE_TTL: "30m",
@@ -86,6 +107,12 @@ export const DEFAULTS = {
   KEY_REFRESH_INTERVAL: "30s",
   CLOCK_SKEW: "60s",
   // DEFAULT_AUDIENCE defaults to the issuer
+  // REGISTRATION defaults to "open" in the embedded default (a developer's laptop) and to "off"
+  // otherwise: a production server lets nobody register a client unless the operator says so.
+  // REGISTRATION_ACCESS_TOKEN has no default; REGISTRATION=token requires it.
+  // Self-registered clients may ask only for these scopes: API scopes stay with the operator,
+  // or anyone could register a client_credentials client holding any permission.
+  REGISTRATION_SCOPES: "openid profile email offline_access",
   // ADMIN_API and DEMO default to "on" in the embedded default and "off" otherwise
   SHUTDOWN_TIMEOUT: "10s",
   TRUST_PROXY: "off",
@@ -194,6 +221,10 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
   if (refreshTokenIdleTtl > refreshTokenAbsoluteTtl) {
     throw new ConfigError("REFRESH_TOKEN_IDLE_TTL", "must not exceed REFRESH_TOKEN_ABSOLUTE_TTL");
   }
+  const refreshTokenReuseGrace = duration("REFRESH_TOKEN_REUSE_GRACE", 0);
+  if (refreshTokenReuseGrace > 300) {
+    throw new ConfigError("REFRESH_TOKEN_REUSE_GRACE", "must be at most 5m");
+  }
   const sessionIdleTtl = duration("SESSION_IDLE_TTL");
   const sessionAbsoluteTtl = duration("SESSION_ABSOLUTE_TTL");
   if (sessionIdleTtl > sessionAbsoluteTtl) {
@@ -220,6 +251,32 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     throw new ConfigError("DEFAULT_AUDIENCE", "must be an absolute URI");
   }
 
+  const registration = parseRegistration(optional("REGISTRATION"), embedded);
+  const registrationAccessToken = optional("REGISTRATION_ACCESS_TOKEN");
+  if (registration === "token") {
+    if (registrationAccessToken === null) {
+      throw new ConfigError("REGISTRATION_ACCESS_TOKEN", "is required with REGISTRATION=token");
+    }
+    // Sent as a Bearer credential, so limited to the RFC 6750 §2.1 b64token characters.
+    if (
+      registrationAccessToken.length < 32 ||
+      !/^[A-Za-z0-9._~+/-]+=*$/.test(registrationAccessToken)
+    ) {
+      throw new ConfigError(
+        "REGISTRATION_ACCESS_TOKEN",
+        "must be at least 32 characters of A-Z a-z 0-9 . _ ~ + / - (openssl rand -base64 32)",
+      );
+    }
+  } else if (registrationAccessToken !== null) {
+    // Set without the mode, it would leave registration open or off instead of protected.
+    throw new ConfigError("REGISTRATION_ACCESS_TOKEN", "is used only with REGISTRATION=token");
+  }
+  const registrationScopes = read("REGISTRATION_SCOPES").split(" ").filter(Boolean);
+  const badScope = registrationScopes.find((s) => !/^[\x21\x23-\x5b\x5d-\x7e]+$/.test(s));
+  if (badScope !== undefined) {
+    throw new ConfigError("REGISTRATION_SCOPES", `"${badScope}" is not a valid scope name`);
+  }
+
   return {
     port,
     host,
@@ -236,6 +293,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     authCodeTtl,
     refreshTokenIdleTtl,
     refreshTokenAbsoluteTtl,
+    refreshTokenReuseGrace,
     sessionIdleTtl,
     sessionAbsoluteTtl,
     pkceRequired: flag("PKCE_REQUIRED", DEFAULTS.PKCE_REQUIRED === "on"),
@@ -244,11 +302,26 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     keyRefreshInterval,
     clockSkew,
     defaultAudience,
+    registration,
+    registrationAccessToken,
+    registrationScopes: [...new Set(registrationScopes)],
     adminApi: flag("ADMIN_API", embedded),
     demo: flag("DEMO", embedded),
     shutdownTimeout: duration("SHUTDOWN_TIMEOUT", 0),
     trustProxy: flag("TRUST_PROXY", false),
   };
+}
+
+function parseRegistration(value: string | null, embedded: boolean): RegistrationMode {
+  if (value === null) return embedded ? "open" : "off";
+  const mode = value.toLowerCase();
+  if (!(REGISTRATION_MODES as readonly string[]).includes(mode)) {
+    throw new ConfigError(
+      "REGISTRATION",
+      `"${value}" is not one of ${REGISTRATION_MODES.join(", ")}`,
+    );
+  }
+  return mode as RegistrationMode;
 }
 
 function parseIssuer(text: string): string {

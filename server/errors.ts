@@ -78,6 +78,14 @@ export const unauthorizedClient = (description: string, detail?: string) =>
 export const unsupportedGrantType = (description: string) =>
   new OAuthError("unsupported_grant_type", description);
 
+/** RFC 7591 §3.2.2: a redirect_uris value of a registration request is not acceptable. */
+export const invalidRedirectUri = (description: string, detail?: string) =>
+  new OAuthError("invalid_redirect_uri", description, { detail });
+
+/** RFC 7591 §3.2.2: any other client metadata value of a registration request is not acceptable. */
+export const invalidClientMetadata = (description: string, detail?: string) =>
+  new OAuthError("invalid_client_metadata", description, { detail });
+
 /** RFC 8707 §2: a resource that is malformed or not authorized for this grant. */
 export const invalidTarget = (description: string, detail?: string) =>
   new OAuthError("invalid_target", description, { detail });

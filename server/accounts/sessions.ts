@@ -7,6 +7,11 @@
 // whichever comes first. The store entry's TTL follows the same deadline, and the deadlines
 // are checked again on every read, so a store that keeps entries a little longer changes
 // nothing.
+//
+// Sessions are found by cookie digest only; there is no index of a user's sessions. Ending
+// all of them ("log out everywhere", later a password change) stores a per-user cut-off
+// instead: a session created at or before it is dead. The cut-off needs to live only as long
+// as a session can (SESSION_ABSOLUTE_TTL), and costs a read of one more key per lookup.
 
 import { randomBytes } from "node:crypto";
 import type { Config } from "../config.ts";
@@ -37,6 +42,7 @@ export interface SessionDeps {
 const COOKIE_VALUE = /^[A-Za-z0-9_-]{43}$/;
 
 const sessionKey = (cookieValue: string) => `session:${digestToken(cookieValue)}`;
+const cutOffKey = (userId: string) => `sessions-revoked-before:${userId}`;
 
 /** Seconds until the session must end, or 0 when it already has. */
 function remainingSeconds(session: LoginSession, deps: SessionDeps, nowMs: number): number {
@@ -98,10 +104,30 @@ export async function findSession(
     return null;
   }
   const touched = { ...session, lastSeenAt: nowMs };
-  await deps.kv.set(key, JSON.stringify(touched), remainingSeconds(touched, deps, nowMs));
+  // The cut-off is read alongside the touch: a revoked session is rare, so the common case
+  // pays no extra round trip, and touching one about to be deleted does no harm.
+  const [cutOff] = await Promise.all([
+    deps.kv.get(cutOffKey(session.userId)),
+    deps.kv.set(key, JSON.stringify(touched), remainingSeconds(touched, deps, nowMs)),
+  ]);
+  if (cutOff !== null && session.createdAt <= Number(cutOff)) {
+    await deps.kv.delete(key);
+    return null;
+  }
   return touched;
 }
 
 export async function endSession(deps: SessionDeps, cookieValue: string): Promise<void> {
   if (COOKIE_VALUE.test(cookieValue)) await deps.kv.delete(sessionKey(cookieValue));
+}
+
+/**
+ * Ends every session of the user that exists now, in every browser, by storing a cut-off
+ * that findSession() checks. Returns the cut-off (milliseconds since the epoch). A later
+ * cut-off replaces an earlier one, which it covers.
+ */
+export async function endSessionsOfUser(deps: SessionDeps, userId: string): Promise<number> {
+  const cutOff = deps.now().getTime();
+  await deps.kv.set(cutOffKey(userId), String(cutOff), deps.config.sessionAbsoluteTtl);
+  return cutOff;
 }

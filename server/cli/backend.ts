@@ -13,6 +13,7 @@ import {
   DataDirLockedError,
   readDataDirLock,
 } from "../store/data-dir-lock.ts";
+import type { KvStore } from "../store/kv/types.ts";
 import { CliError } from "./command.ts";
 import { remoteOperations } from "./remote.ts";
 
@@ -59,6 +60,26 @@ async function publishedServer(dataDir: string): Promise<Backend | null> {
   };
 }
 
+/**
+ * The store the servers use, for the operations that must reach their sessions. Redis is
+ * shared. The in-process store is safe only when this process holds the data folder: then no
+ * server runs, and no session is alive anywhere. With DATABASE_URL and no REDIS_URL each
+ * server keeps its sessions in its own memory, out of reach.
+ */
+async function openServersStore(
+  config: Config,
+  log: Logger,
+  kind: "postgres" | "pglite",
+): Promise<KvStore> {
+  const { openKvStore } = await import("../store/kv/index.ts");
+  if (config.redisUrl === null && kind === "postgres") {
+    throw new CliError(
+      "ending sessions needs REDIS_URL next to DATABASE_URL: without it every server keeps its sessions in its own memory, out of the CLI's reach",
+    );
+  }
+  return openKvStore(config, log);
+}
+
 // The database layers are loaded only here, so commands sent to a running server start fast.
 async function openDirect(config: Config, log: Logger, lock: DataDirLock | null): Promise<Backend> {
   const [{ openDatabase }, { migrateToLatest }, { createOperations }, { loadKeyEncryptionKey }] =
@@ -70,6 +91,7 @@ async function openDirect(config: Config, log: Logger, lock: DataDirLock | null)
     ]);
   const { db, kind } = await openDatabase({ ...config, poolSize: 2 });
   let kek: Promise<Buffer> | undefined;
+  let kv: Promise<KvStore> | undefined;
   const ops = createOperations({
     db,
     config,
@@ -79,8 +101,17 @@ async function openDirect(config: Config, log: Logger, lock: DataDirLock | null)
       kek ??= loadKeyEncryptionKey(config, log);
       return kek;
     },
+    kv: () => {
+      kv ??= openServersStore(config, log, kind);
+      return kv;
+    },
   });
   const close = async () => {
+    // A store that failed to open has reported that already.
+    await kv?.then(
+      (store) => store.close(),
+      () => {},
+    );
     await db.destroy();
     await lock?.release();
   };

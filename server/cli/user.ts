@@ -1,4 +1,5 @@
-// `latchkey user …`: create users, set passwords, lock, unlock, show and delete them.
+// `latchkey user …`: create users, set passwords, lock, unlock, show and delete them, and log
+// them out everywhere.
 
 import type { UserView } from "../operator/operations.ts";
 import { type ParsedArgs, stringValue, UsageError } from "./args.ts";
@@ -116,8 +117,32 @@ const remove: Command = {
   },
 };
 
+const logoutAll: Command = {
+  path: "user logout-all",
+  positionals: ["EMAIL"],
+  summary: "Log a user out everywhere: end every session and revoke every refresh token.",
+  description:
+    "Every browser session of the user ends, and every refresh-token family is revoked, those with offline_access included, so access tokens issued from them are refused by userinfo and introspection too. The user can sign in again at once.",
+  options: [],
+  async run(args, ctx) {
+    const result = await (await ctx.ops()).userLogoutAll({ email: args.positionals[0]! });
+    const families = result.refresh_families_revoked;
+    return {
+      json: result,
+      text: [
+        `Logged ${result.user.email} out everywhere.`,
+        "",
+        formatFields([
+          ["sessions ended", `every session started before ${result.sessions_ended_before}`],
+          ["refresh tokens", `${families} ${families === 1 ? "family" : "families"} revoked`],
+        ]),
+      ].join("\n"),
+    };
+  },
+};
+
 export const userCommands: CommandGroup = {
   name: "user",
   summary: "Manage users.",
-  commands: [create, setPassword, show, lock, unlock, remove],
+  commands: [create, setPassword, show, lock, unlock, remove, logoutAll],
 };

@@ -10,7 +10,7 @@ export interface PageOptions extends CspOptions {
 
 export async function sendPage(
   reply: FastifyReply,
-  page: "login" | "consent" | "error" | "form-post",
+  page: "login" | "consent" | "error" | "form-post" | "logout" | "logout-result",
   context: Record<string, unknown>,
   options: PageOptions = {},
 ): Promise<FastifyReply> {

@@ -28,6 +28,11 @@ export function setSessionCookie(
   reply.setCookie(sessionCookieName(config), value, cookieOptions(config));
 }
 
+/** Tells the browser to forget the session cookie (after logout). */
+export function clearSessionCookie(reply: FastifyReply, config: Pick<Config, "issuer">): void {
+  reply.clearCookie(sessionCookieName(config), cookieOptions(config));
+}
+
 /** The live login session of the request's browser, or null. */
 export function currentSession(
   request: FastifyRequest,

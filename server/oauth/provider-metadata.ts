@@ -16,6 +16,8 @@ import { RESPONSE_MODES } from "./authorize-request.ts";
 import { CLAIMS_SUPPORTED } from "./claims.ts";
 import { TOKEN_ENDPOINT_AUTH_METHODS } from "./client-auth.ts";
 import { supportedGrantTypes } from "./grants/index.ts";
+import { INTROSPECTION_ENDPOINT_AUTH_METHODS } from "./introspection.ts";
+import { REVOCATION_ENDPOINT_AUTH_METHODS } from "./revocation-request.ts";
 import { STANDARD_SCOPES } from "./scopes.ts";
 
 export type ProviderMetadata = Record<string, string | boolean | string[]>;
@@ -27,6 +29,10 @@ export const ENDPOINT_PATHS = {
   authorization: "/oauth/authorize",
   token: "/oauth/token",
   userinfo: "/oauth/userinfo",
+  introspection: "/oauth/introspect",
+  revocation: "/oauth/revoke",
+  endSession: "/oauth/logout",
+  registration: "/oauth/register",
 } as const;
 
 export interface MetadataContribution {
@@ -78,6 +84,37 @@ export const CONTRIBUTIONS: readonly MetadataContribution[] = [
     metadata: (config) => ({
       userinfo_endpoint: `${config.issuer}${ENDPOINT_PATHS.userinfo}`,
       claims_supported: [...CLAIMS_SUPPORTED],
+    }),
+  },
+  {
+    method: "POST",
+    path: ENDPOINT_PATHS.introspection,
+    metadata: (config) => ({
+      introspection_endpoint: `${config.issuer}${ENDPOINT_PATHS.introspection}`,
+      introspection_endpoint_auth_methods_supported: [...INTROSPECTION_ENDPOINT_AUTH_METHODS],
+    }),
+  },
+  {
+    method: "POST",
+    path: ENDPOINT_PATHS.revocation,
+    metadata: (config) => ({
+      revocation_endpoint: `${config.issuer}${ENDPOINT_PATHS.revocation}`,
+      revocation_endpoint_auth_methods_supported: [...REVOCATION_ENDPOINT_AUTH_METHODS],
+    }),
+  },
+  {
+    method: "GET",
+    path: ENDPOINT_PATHS.endSession,
+    metadata: (config) => ({
+      end_session_endpoint: `${config.issuer}${ENDPOINT_PATHS.endSession}`,
+    }),
+  },
+  {
+    // Registered only while REGISTRATION is not off.
+    method: "POST",
+    path: ENDPOINT_PATHS.registration,
+    metadata: (config) => ({
+      registration_endpoint: `${config.issuer}${ENDPOINT_PATHS.registration}`,
     }),
   },
 ];

@@ -14,6 +14,7 @@ export const OPERATION_NAMES = [
   "userLock",
   "userUnlock",
   "userDelete",
+  "userLogoutAll",
   "keysList",
   "keysRotate",
 ] as const;

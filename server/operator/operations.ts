@@ -3,6 +3,7 @@
 // running server's admin API. Inputs and outputs are plain JSON in the wire spelling, so both
 // paths behave and print the same.
 
+import { logOutEverywhere } from "../accounts/logout.ts";
 import {
   createUser,
   deleteUser,
@@ -21,13 +22,16 @@ import {
   listClients,
   rotateClientSecret,
 } from "../oauth/clients.ts";
+import { insertAuditEvent } from "../store/db/audit-events.ts";
 import type { Db } from "../store/db/index.ts";
 import { migrateToLatest } from "../store/db/migrate.ts";
+import type { KvStore } from "../store/kv/types.ts";
 import type { OperationName } from "./names.ts";
 import {
   type ClientView,
   type ClientWithSecret,
   type KeyView,
+  type LogoutAllView,
   toClientView,
   toClientWithSecret,
   toKeyView,
@@ -35,7 +39,7 @@ import {
   type UserView,
 } from "./views.ts";
 
-export type { ClientView, ClientWithSecret, KeyView, UserView } from "./views.ts";
+export type { ClientView, ClientWithSecret, KeyView, LogoutAllView, UserView } from "./views.ts";
 
 export type NoInput = Record<string, never>;
 
@@ -87,6 +91,8 @@ export interface Operations extends OperationTable {
   userLock(input: UserEmailInput): Promise<UserView>;
   userUnlock(input: UserEmailInput): Promise<UserView>;
   userDelete(input: UserEmailInput): Promise<UserView>;
+  /** Ends every session and revokes every refresh-token family of the user. */
+  userLogoutAll(input: UserEmailInput): Promise<LogoutAllView>;
   keysList(input: NoInput): Promise<KeyView[]>;
   /** The keys after the rotation, in signing order: the last one is the key taking over. */
   keysRotate(input: NoInput): Promise<KeyView[]>;
@@ -99,6 +105,8 @@ export interface OperationsContext {
   log: Logger;
   /** The key-encryption key, asked for only by keysRotate (it may create keys/kek). */
   kek: () => Promise<Buffer>;
+  /** The servers' store (sessions, revocation marks), opened only by userLogoutAll. */
+  kv: () => Promise<KvStore>;
   /** Lets a running server load a rotation at once instead of at its next refresh. */
   afterKeysRotate?: () => Promise<void>;
 }
@@ -159,6 +167,26 @@ export function createOperations(ctx: OperationsContext): Operations {
     },
     async userDelete(input) {
       return toUserView(await deleteUser(db, input.email));
+    },
+    async userLogoutAll(input) {
+      const user = await getUserByEmail(db, input.email);
+      const kv = await ctx.kv();
+      const result = await logOutEverywhere({ db, kv, config: ctx.config, now }, user.id);
+      await insertAuditEvent(db, {
+        type: "user.logout_all",
+        actor: "operator",
+        userId: user.id,
+        details: {
+          sessions_ended_before: result.sessionsEndedBefore.toISOString(),
+          families_revoked: result.familiesRevoked,
+        },
+        at: now(),
+      });
+      return {
+        user: toUserView(user),
+        sessions_ended_before: result.sessionsEndedBefore.toISOString(),
+        refresh_families_revoked: result.familiesRevoked,
+      };
     },
 
     async keysList() {

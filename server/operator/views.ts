@@ -18,6 +18,13 @@ export interface ClientView {
   skip_consent: boolean;
   jwks_uri: string | null;
   jwks: { keys: Array<Record<string, unknown>> } | null;
+  client_uri: string | null;
+  logo_uri: string | null;
+  policy_uri: string | null;
+  tos_uri: string | null;
+  contacts: string[];
+  /** Registered through POST /oauth/register, and so manageable by its own token. */
+  dynamically_registered: boolean;
   created_at: string;
   updated_at: string;
   secret_updated_at: string | null;
@@ -35,6 +42,14 @@ export interface UserView {
   locked_at: string | null;
   created_at: string;
   updated_at: string;
+}
+
+/** What `user logout-all` did: sessions have no index, so the cut-off stands for their count. */
+export interface LogoutAllView {
+  user: UserView;
+  /** Every session of the user that started at or before this instant has ended. */
+  sessions_ended_before: string;
+  refresh_families_revoked: number;
 }
 
 export interface KeyView {
@@ -62,6 +77,12 @@ export function toClientView(client: Client): ClientView {
     skip_consent: client.skipConsent,
     jwks_uri: client.jwksUri,
     jwks: client.jwks,
+    client_uri: client.clientUri,
+    logo_uri: client.logoUri,
+    policy_uri: client.policyUri,
+    tos_uri: client.tosUri,
+    contacts: client.contacts,
+    dynamically_registered: client.registrationTokenDigest !== null,
     created_at: client.createdAt.toISOString(),
     updated_at: client.updatedAt.toISOString(),
     secret_updated_at: iso(client.secretUpdatedAt),

@@ -1,6 +1,10 @@
 // Access tokens as JWTs (RFC 9068): resource servers verify them offline against the JWKS.
 // One issuer for every grant: the user flows pass the user as subject and the time of
 // authentication; client credentials pass the client as subject and no auth_time.
+// A token issued together with a refresh family carries the family's id in the private claim
+// `fid` (RFC 9068 §2.2 allows claims beyond its own), so that revoking the family (reuse
+// detection, revocation, logout) also revokes every access token issued from it: the family
+// is marked revoked in the store (revocation.ts) and verification looks for that mark.
 
 import { randomBytes } from "node:crypto";
 import { errors } from "jose";
@@ -8,10 +12,13 @@ import type { Config } from "../config.ts";
 import { invalidToken } from "../errors.ts";
 import type { KeyStore } from "../keys/keystore.ts";
 import type { KvStore } from "../store/kv/types.ts";
-import { isAccessTokenDenied } from "./revocation.ts";
+import { isAccessTokenDenied, isFamilyRevoked } from "./revocation.ts";
 
 /** RFC 9068 §2.1; verification also accepts the long form "application/at+jwt" (§4). */
 export const ACCESS_TOKEN_TYP = "at+jwt";
+
+/** The private claim naming the refresh family a token was issued with. */
+export const FAMILY_CLAIM = "fid";
 
 export interface AccessTokenInput {
   /** The user id, or the client id for client credentials. */
@@ -23,6 +30,8 @@ export interface AccessTokenInput {
   audience: string[];
   /** Seconds since the epoch at which the user authenticated; null without a user. */
   authTime: number | null;
+  /** The refresh family issued with this token, if any: goes into the `fid` claim. */
+  familyId?: string | null;
 }
 
 export interface IssuedAccessToken {
@@ -43,6 +52,8 @@ export interface AccessTokenClaims {
   iat: number;
   exp: number;
   authTime: number | null;
+  /** The `fid` claim: the refresh family the token was issued with, if any. */
+  familyId: string | null;
 }
 
 export async function issueAccessToken(
@@ -64,6 +75,7 @@ export async function issueAccessToken(
       jti,
       iat,
       ...(input.authTime === null ? {} : { auth_time: input.authTime }),
+      ...(input.familyId ? { [FAMILY_CLAIM]: input.familyId } : {}),
     },
     { typ: ACCESS_TOKEN_TYP, expiresIn },
   );
@@ -72,8 +84,9 @@ export async function issueAccessToken(
 
 /**
  * Verifies an access token presented to this server: signature with a published key, typ,
- * iss, exp (keystore.verify), the claims RFC 9068 makes required, and the deny list.
- * Every failure is invalid_token; the reason is logged, not sent.
+ * iss, exp (keystore.verify), the claims RFC 9068 makes required, the jti deny list and,
+ * for a token issued with a refresh family, the family's revocation mark: the two store
+ * lookups run in parallel. Every failure is invalid_token; the reason is logged, not sent.
  */
 export async function verifyAccessToken(
   deps: { keys: KeyStore; kv: KvStore },
@@ -89,6 +102,7 @@ export async function verifyAccessToken(
     throw err;
   }
   const { sub, client_id, scope, jti, iat, exp, aud, auth_time } = payload;
+  const fid = payload[FAMILY_CLAIM];
   const audience = typeof aud === "string" ? [aud] : aud;
   if (
     typeof sub !== "string" ||
@@ -98,11 +112,17 @@ export async function verifyAccessToken(
     typeof exp !== "number" ||
     (scope !== undefined && typeof scope !== "string") ||
     (auth_time !== undefined && typeof auth_time !== "number") ||
+    (fid !== undefined && typeof fid !== "string") ||
     !Array.isArray(audience)
   ) {
     throw invalid("a required access token claim is missing or malformed");
   }
-  if (await isAccessTokenDenied(deps.kv, jti)) throw invalid(`jti ${jti} is revoked`);
+  const [denied, familyRevoked] = await Promise.all([
+    isAccessTokenDenied(deps.kv, jti),
+    fid === undefined ? false : isFamilyRevoked(deps.kv, fid),
+  ]);
+  if (denied) throw invalid(`jti ${jti} is revoked`);
+  if (familyRevoked) throw invalid(`refresh family ${fid} is revoked`);
   return {
     sub,
     clientId: client_id,
@@ -112,5 +132,6 @@ export async function verifyAccessToken(
     iat,
     exp,
     authTime: auth_time ?? null,
+    familyId: fid ?? null,
   };
 }

@@ -7,7 +7,9 @@ import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { s256Challenge } from "../../server/oauth/pkce.ts";
 import { type CliResult, runCli } from "../helpers/cli.ts";
+import { HttpClient, readForms } from "../helpers/http-client.ts";
 import { createTestDatabase, type TestDatabase } from "../helpers/pg.ts";
 import { deleteKeysWithPrefix, REDIS_URL, uniquePrefix } from "../helpers/redis.ts";
 import { type ServerProcess, startServer, tempDir } from "../helpers/server-process.ts";
@@ -29,6 +31,11 @@ interface UserJson {
   name: string | null;
   locked: boolean;
   locked_at: string | null;
+}
+interface LogoutAllJson {
+  user: UserJson;
+  sessions_ended_before: string;
+  refresh_families_revoked: number;
 }
 interface KeyJson {
   kid: string;
@@ -291,6 +298,83 @@ function everyCommand(env: () => Record<string, string>, jwksUrl: () => string) 
     );
   });
 
+  it("user logout-all: the user's sessions end and their refresh tokens stop working", async () => {
+    const base = jwksUrl().replace(/\/oauth\/jwks$/, "");
+    const callback = "http://127.0.0.1:9/cb";
+    const app = json<ClientJson>(
+      await cli([
+        "client",
+        "create",
+        "--name",
+        "Mail",
+        "--redirect-uri",
+        callback,
+        "--scope",
+        "openid offline_access",
+        "--skip-consent",
+        "--json",
+      ]),
+    );
+    const verifier = randomBytes(32).toString("base64url");
+    const authorize = (extra: Record<string, string> = {}) =>
+      `${base}/oauth/authorize?${new URLSearchParams({
+        response_type: "code",
+        client_id: app.client_id,
+        redirect_uri: callback,
+        scope: "openid offline_access",
+        code_challenge: s256Challenge(verifier),
+        code_challenge_method: "S256",
+        ...extra,
+      })}`;
+    const browser = new HttpClient();
+    const loginPage = await browser.follow(authorize(), callback);
+    const [login] = readForms(loginPage.body, loginPage.url);
+    const landed = await browser.follow(login!.action, callback, {
+      method: "POST",
+      form: { ...login!.fields, email: "alice@example.com", password: "battery staple" },
+    });
+    const token = (params: Record<string, string>) =>
+      fetch(`${base}/oauth/token`, {
+        method: "POST",
+        headers: {
+          "content-type": "application/x-www-form-urlencoded",
+          authorization: `Basic ${Buffer.from(`${app.client_id}:${app.client_secret}`).toString("base64")}`,
+        },
+        body: new URLSearchParams(params),
+      });
+    const issued = await token({
+      grant_type: "authorization_code",
+      code: new URL(landed.url).searchParams.get("code") ?? "",
+      redirect_uri: callback,
+      code_verifier: verifier,
+    });
+    const { refresh_token } = (await issued.json()) as { refresh_token: string };
+    const silently = async () =>
+      new URL((await browser.follow(authorize({ prompt: "none" }), callback)).url).searchParams;
+    expect((await silently()).get("code")).not.toBeNull();
+
+    const result = json<LogoutAllJson>(
+      await cli(["user", "logout-all", "alice@example.com", "--json"]),
+    );
+    expect(result).toMatchObject({
+      user: { email: "alice@example.com" },
+      refresh_families_revoked: 1,
+    });
+    expect(Date.parse(result.sessions_ended_before)).toBeLessThanOrEqual(Date.now());
+    expect((await silently()).get("error")).toBe("login_required");
+    const refreshed = await token({ grant_type: "refresh_token", refresh_token });
+    expect(refreshed.status).toBe(400);
+    expect(await refreshed.json()).toMatchObject({ error: "invalid_grant" });
+
+    expect(ok(await cli(["user", "logout-all", "alice@example.com"]))).toMatch(
+      /^Logged alice@example\.com out everywhere\.\n\nsessions ended: +every session started before \d{4}-[^\n]+\nrefresh tokens: +0 families revoked\n$/,
+    );
+    expect(failed(await cli(["user", "logout-all", "nobody@example.com"]))).toBe(
+      "latchkey: No user with email nobody@example.com.",
+    );
+    ok(await cli(["client", "delete", app.client_id]));
+  });
+
   it("keys list and rotate: the next key is published at once and signs later", async () => {
     const before = json<KeyJson[]>(await cli(["keys", "list", "--json"]));
     expect(before.find((k) => k.state === "active")).toMatchObject({ alg: "RS256" });
@@ -363,7 +447,8 @@ describe("latchkey in the embedded default", () => {
 
     it("sent every command to the server's admin API", () => {
       const output = server.output();
-      for (const op of ["migrate", "clientCreate", "clientList", "userSetPassword", "keysRotate"]) {
+      const ops = ["migrate", "clientCreate", "clientList", "userSetPassword", "userLogoutAll"];
+      for (const op of [...ops, "keysRotate"]) {
         expect(output).toContain(`"path":"/admin/ops/${op}"`);
       }
       // Request logs name the path only: no bodies, no passwords or secrets.
@@ -440,6 +525,16 @@ describe("latchkey with DATABASE_URL and REDIS_URL", () => {
     it("never used an admin API", () => {
       expect(server.output()).not.toContain("/admin/");
     });
+  });
+
+  it("user logout-all needs REDIS_URL next to DATABASE_URL", async () => {
+    const result = await runCli(["user", "logout-all", "alice@example.com"], {
+      ...env,
+      REDIS_URL: "",
+    });
+    expect(failed(result)).toBe(
+      "latchkey: ending sessions needs REDIS_URL next to DATABASE_URL: without it every server keeps its sessions in its own memory, out of the CLI's reach",
+    );
   });
 
   it("reports an unreachable database in one line", async () => {

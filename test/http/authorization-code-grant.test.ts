@@ -117,6 +117,7 @@ describe("the authorization_code grant", () => {
         iat: expect.any(Number),
         exp: expect.any(Number),
         auth_time: expect.any(Number),
+        fid: expect.stringMatching(/^[0-9a-f]{32}$/),
       });
       expect(payload.exp! - payload.iat!).toBe(900);
     });
@@ -178,10 +179,15 @@ describe("the authorization_code grant", () => {
         client_id: rp.client.id,
         user_id: user.id,
         scope: "openid profile email",
+        resources: [],
+        amr: ["pwd"],
         session_id: "sid-family",
         revoked_at: null,
         rotated_at: null,
+        successor_sealed: null,
       });
+      const { payload } = await verifyWithJwks(t.app, res.json().access_token, { typ: "at+jwt" });
+      expect(payload.fid).toBe(row.family_id);
       expect(row.auth_time.getTime()).toBe(1_900_000_000_000);
       const lifetime = (row.expires_at.getTime() - now) / 1000;
       expect(Math.abs(lifetime - t.config.refreshTokenAbsoluteTtl)).toBeLessThan(60);
@@ -209,6 +215,8 @@ describe("the authorization_code grant", () => {
       );
       expect(res.statusCode).toBe(200);
       expect(res.json()).not.toHaveProperty("refresh_token");
+      const { payload } = await verifyWithJwks(t.app, res.json().access_token, { typ: "at+jwt" });
+      expect(payload).not.toHaveProperty("fid");
     });
 
     it("accepts a confidential client's code issued without PKCE", async () => {

@@ -15,6 +15,7 @@ import { createOperations, type Operations } from "../../server/operator/operati
 import { findClientById } from "../../server/store/db/clients.ts";
 import type { Db } from "../../server/store/db/index.ts";
 import { findUserByEmail } from "../../server/store/db/users.ts";
+import { MemoryKvStore } from "../../server/store/kv/memory.ts";
 import { openMigratedPostgres } from "../helpers/keys.ts";
 import { createTestDatabase, type TestDatabase } from "../helpers/pg.ts";
 import { tempDir } from "../helpers/server-process.ts";
@@ -35,6 +36,7 @@ beforeAll(async () => {
     now: () => new Date(),
     log: silentLogger,
     kek: async () => Buffer.alloc(32, 1),
+    kv: async () => new MemoryKvStore(),
   });
 });
 afterAll(async () => {

@@ -4,6 +4,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import {
   endSession,
+  endSessionsOfUser,
   findSession,
   type SessionDeps,
   startSession,
@@ -78,6 +79,26 @@ describe("login sessions", () => {
     const { cookieValue } = await startSession(deps, { userId: "u1", amr: ["pwd"] });
     await endSession(deps, cookieValue);
     expect(await findSession(deps, cookieValue)).toBeNull();
+  });
+
+  it("ends every session of a user that exists at the cut-off, and no later one", async () => {
+    const laptop = await startSession(deps, { userId: "cut", amr: ["pwd"] });
+    const phone = await startSession(deps, { userId: "cut", amr: ["pwd"] });
+    const bystander = await startSession(deps, { userId: "other", amr: ["pwd"] });
+    clock.advance(1);
+    const cutOff = await endSessionsOfUser(deps, "cut");
+    expect(cutOff).toBe(clock.now().getTime());
+    expect(await findSession(deps, laptop.cookieValue)).toBeNull();
+    expect(await kv.get(`session:${digestToken(laptop.cookieValue)}`)).toBeNull();
+    expect(await findSession(deps, phone.cookieValue)).toBeNull();
+    expect(await findSession(deps, bystander.cookieValue)).not.toBeNull();
+    clock.advance(1);
+    const later = await startSession(deps, { userId: "cut", amr: ["pwd"] });
+    expect(await findSession(deps, later.cookieValue)).not.toBeNull();
+    // The cut-off lives as long as a session can, then goes.
+    expect(await kv.get("sessions-revoked-before:cut")).toBe(String(cutOff));
+    clock.advance(43200);
+    expect(await kv.get("sessions-revoked-before:cut")).toBeNull();
   });
 
   it.each([undefined, "", "short", `${"x".repeat(42)}!`, "a".repeat(44)])(

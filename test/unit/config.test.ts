@@ -17,6 +17,7 @@ describe("loadConfig", () => {
       keysDir: "/srv/app/keys",
       accessTokenTtl: 900,
       authCodeTtl: 60,
+      refreshTokenReuseGrace: 0,
       adminApi: true,
       demo: true,
       keyEncryptionKey: null,
@@ -44,10 +45,12 @@ describe("loadConfig", () => {
       ACCESS_TOKEN_TTL: "5m",
       REFRESH_TOKEN_IDLE_TTL: "2d",
       ID_TOKEN_TTL: "300",
+      REFRESH_TOKEN_REUSE_GRACE: "10s",
     });
     expect(config.accessTokenTtl).toBe(300);
     expect(config.refreshTokenIdleTtl).toBe(172800);
     expect(config.idTokenTtl).toBe(300);
+    expect(config.refreshTokenReuseGrace).toBe(10);
   });
 
   it.each([
@@ -66,6 +69,8 @@ describe("loadConfig", () => {
     [{ ACCESS_TOKEN_TTL: "0" }, "ACCESS_TOKEN_TTL"],
     [{ AUTH_CODE_TTL: "1h" }, "AUTH_CODE_TTL"],
     [{ REFRESH_TOKEN_IDLE_TTL: "100d" }, "REFRESH_TOKEN_IDLE_TTL"],
+    [{ REFRESH_TOKEN_REUSE_GRACE: "6m" }, "REFRESH_TOKEN_REUSE_GRACE"],
+    [{ REFRESH_TOKEN_REUSE_GRACE: "soon" }, "REFRESH_TOKEN_REUSE_GRACE"],
     [{ KEY_ROTATION_INTERVAL: "5m" }, "KEY_ROTATION_INTERVAL"],
     [{ DEMO: "maybe" }, "DEMO"],
     [{ DEFAULT_AUDIENCE: "api" }, "DEFAULT_AUDIENCE"],

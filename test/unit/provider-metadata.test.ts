@@ -26,7 +26,7 @@ describe("provider metadata", () => {
     );
     expect(document).toMatchObject({
       token_endpoint: "https://id.example.com/tenant/oauth/token",
-      grant_types_supported: ["authorization_code"],
+      grant_types_supported: ["authorization_code", "refresh_token", "client_credentials"],
       token_endpoint_auth_methods_supported: ["client_secret_basic", "client_secret_post", "none"],
       id_token_signing_alg_values_supported: ["RS256"],
       subject_types_supported: ["public"],
@@ -43,6 +43,27 @@ describe("provider metadata", () => {
       (method, path) => method === "GET" && path === "/oauth/userinfo",
     );
     expect(document.userinfo_endpoint).toBe("https://id.example.com/tenant/oauth/userinfo");
+  });
+
+  it("advertises introspection and revocation with the client authentication each accepts", () => {
+    const document = buildProviderMetadata(
+      config,
+      (method, path) =>
+        method === "POST" && (path === "/oauth/introspect" || path === "/oauth/revoke"),
+    );
+    expect(document).toEqual({
+      issuer: "https://id.example.com/tenant",
+      introspection_endpoint: "https://id.example.com/tenant/oauth/introspect",
+      // RFC 7662 §2.1: a public client cannot authenticate, so it cannot introspect.
+      introspection_endpoint_auth_methods_supported: ["client_secret_basic", "client_secret_post"],
+      revocation_endpoint: "https://id.example.com/tenant/oauth/revoke",
+      // RFC 7009 §2.1: a public client revokes its own tokens by naming itself.
+      revocation_endpoint_auth_methods_supported: [
+        "client_secret_basic",
+        "client_secret_post",
+        "none",
+      ],
+    });
   });
 
   it("asks for each contribution's exact method and path", () => {

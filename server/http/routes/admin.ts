@@ -45,6 +45,7 @@ export default async function adminRoutes(
       return kek;
     },
     afterKeysRotate: () => deps.keys.refresh(),
+    kv: async () => deps.kv,
   });
 
   // Runs before the body is read, so nothing from an unauthenticated caller is parsed.

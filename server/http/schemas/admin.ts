@@ -48,6 +48,7 @@ export const ADMIN_BODY_SCHEMAS: Record<OperationName, object> = {
   userLock: email,
   userUnlock: email,
   userDelete: email,
+  userLogoutAll: email,
   keysList: none,
   keysRotate: none,
 };

@@ -110,6 +110,8 @@ export async function handle(
           clientId: client.id,
           userId: user.id,
           scope: grant.scope,
+          resources: grant.resources,
+          amr: grant.amr,
           authTime: grant.authTime,
           sessionId: grant.sid,
         },
@@ -122,6 +124,7 @@ export async function handle(
     scope: grant.scope,
     audience,
     authTime: grant.authTime,
+    familyId: family?.familyId ?? null,
   });
   const idToken = scopeList(grant.scope).includes("openid")
     ? await issueIdToken(deps, {

@@ -2,7 +2,9 @@
 // authorization code); its tokens are stored only by digest. Revoking the family stops every
 // token in it at once, which is how reuse detection and logout cut a grant off.
 
+import type { Selectable } from "kysely";
 import type { Db } from "./index.ts";
+import type { Database } from "./schema.ts";
 
 export interface RefreshFamily {
   id: string;
@@ -10,6 +12,10 @@ export interface RefreshFamily {
   userId: string;
   /** The scope granted to the family, space-separated. */
   scope: string;
+  /** RFC 8707 resources the grant was authorized for; empty means the default audience. */
+  resources: string[];
+  /** Authentication methods of the login (the ID token's `amr`). */
+  amr: string[];
   authTime: Date;
   /** The login session (the ID token's `sid`) the grant came from. */
   sessionId: string | null;
@@ -22,6 +28,46 @@ export interface RefreshFamily {
 
 export type NewRefreshFamily = Omit<RefreshFamily, "lastUsedAt" | "revokedAt" | "revokedReason">;
 
+/** One refresh token of a family, as stored: its digest, never its value. */
+export interface RefreshTokenRecord {
+  digest: string;
+  familyId: string;
+  createdAt: Date;
+  rotatedAt: Date | null;
+  successorDigest: string | null;
+  /** The successor token sealed under a key only the rotated token's holder can derive. */
+  successorSealed: string | null;
+}
+
+function toRefreshFamily(row: Selectable<Database["refresh_families"]>): RefreshFamily {
+  return {
+    id: row.id,
+    clientId: row.client_id,
+    userId: row.user_id,
+    scope: row.scope,
+    resources: row.resources,
+    amr: row.amr,
+    authTime: row.auth_time,
+    sessionId: row.session_id,
+    createdAt: row.created_at,
+    lastUsedAt: row.last_used_at,
+    expiresAt: row.expires_at,
+    revokedAt: row.revoked_at,
+    revokedReason: row.revoked_reason,
+  };
+}
+
+function toRefreshToken(row: Selectable<Database["refresh_tokens"]>): RefreshTokenRecord {
+  return {
+    digest: row.digest,
+    familyId: row.family_id,
+    createdAt: row.created_at,
+    rotatedAt: row.rotated_at,
+    successorDigest: row.successor_digest,
+    successorSealed: row.successor_sealed,
+  };
+}
+
 export async function insertRefreshFamily(db: Db, family: NewRefreshFamily): Promise<void> {
   await db
     .insertInto("refresh_families")
@@ -30,6 +76,8 @@ export async function insertRefreshFamily(db: Db, family: NewRefreshFamily): Pro
       client_id: family.clientId,
       user_id: family.userId,
       scope: family.scope,
+      resources: JSON.stringify(family.resources),
+      amr: JSON.stringify(family.amr),
       auth_time: family.authTime,
       session_id: family.sessionId,
       created_at: family.createdAt,
@@ -55,20 +103,113 @@ export async function findRefreshFamilyById(db: Db, id: string): Promise<Refresh
     .selectAll()
     .where("id", "=", id)
     .executeTakeFirst();
+  return row ? toRefreshFamily(row) : null;
+}
+
+export async function findRefreshTokenByDigest(
+  db: Db,
+  digest: string,
+): Promise<RefreshTokenRecord | null> {
+  const row = await db
+    .selectFrom("refresh_tokens")
+    .selectAll()
+    .where("digest", "=", digest)
+    .executeTakeFirst();
+  return row ? toRefreshToken(row) : null;
+}
+
+/** A token and its family in one round trip, without locking (reads, introspection). */
+export async function findRefreshTokenWithFamily(
+  db: Db,
+  digest: string,
+): Promise<{ token: RefreshTokenRecord; family: RefreshFamily } | null> {
+  const row = await db
+    .selectFrom("refresh_tokens as t")
+    .innerJoin("refresh_families as f", "f.id", "t.family_id")
+    .selectAll("f")
+    .select([
+      "t.digest as t_digest",
+      "t.created_at as t_created_at",
+      "t.rotated_at as t_rotated_at",
+      "t.successor_digest as t_successor_digest",
+      "t.successor_sealed as t_successor_sealed",
+    ])
+    .where("t.digest", "=", digest)
+    .executeTakeFirst();
   if (!row) return null;
   return {
-    id: row.id,
-    clientId: row.client_id,
-    userId: row.user_id,
-    scope: row.scope,
-    authTime: row.auth_time,
-    sessionId: row.session_id,
-    createdAt: row.created_at,
-    lastUsedAt: row.last_used_at,
-    expiresAt: row.expires_at,
-    revokedAt: row.revoked_at,
-    revokedReason: row.revoked_reason,
+    token: {
+      digest: row.t_digest,
+      familyId: row.id,
+      createdAt: row.t_created_at,
+      rotatedAt: row.t_rotated_at,
+      successorDigest: row.t_successor_digest,
+      successorSealed: row.t_successor_sealed,
+    },
+    family: toRefreshFamily(row),
   };
+}
+
+/**
+ * Locks the family of the token with this digest (`select … for update`) until the
+ * transaction ends, so rotations within one family run one after the other. Read the token
+ * itself after this: a rotation that committed while this waited is visible only then.
+ */
+export async function lockFamilyOfToken(db: Db, digest: string): Promise<RefreshFamily | null> {
+  const row = await db
+    .selectFrom("refresh_families as f")
+    .innerJoin("refresh_tokens as t", "t.family_id", "f.id")
+    .selectAll("f")
+    .where("t.digest", "=", digest)
+    .forUpdate("f")
+    .executeTakeFirst();
+  return row ? toRefreshFamily(row) : null;
+}
+
+/** Retires a live token in favour of its successor; false when it was no longer live. */
+export async function markRefreshTokenRotated(
+  db: Db,
+  rotation: { digest: string; successorDigest: string; successorSealed: string | null; at: Date },
+): Promise<boolean> {
+  const result = await db
+    .updateTable("refresh_tokens")
+    .set({
+      rotated_at: rotation.at,
+      successor_digest: rotation.successorDigest,
+      successor_sealed: rotation.successorSealed,
+    })
+    .where("digest", "=", rotation.digest)
+    .where("rotated_at", "is", null)
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
+}
+
+export async function touchRefreshFamily(db: Db, id: string, now: Date): Promise<void> {
+  await db
+    .updateTable("refresh_families")
+    .set({ last_used_at: now })
+    .where("id", "=", id)
+    .execute();
+}
+
+/**
+ * Ids of the user's families that are not revoked, optionally only those of one login
+ * session or one client: what logout and "log out everywhere" revoke. Families past their
+ * expiry are included, since access tokens issued from them may still be alive.
+ */
+export async function listActiveFamilyIds(
+  db: Db,
+  filter: { userId: string; sessionId?: string; clientId?: string },
+): Promise<string[]> {
+  let query = db
+    .selectFrom("refresh_families")
+    .select("id")
+    .where("user_id", "=", filter.userId)
+    .where("revoked_at", "is", null);
+  if (filter.sessionId !== undefined) query = query.where("session_id", "=", filter.sessionId);
+  if (filter.clientId !== undefined) query = query.where("client_id", "=", filter.clientId);
+  const rows = await query.orderBy("created_at").execute();
+  return rows.map((row) => row.id);
 }
 
 /** Revokes the family; false when it was already revoked (the first reason is kept) or is gone. */

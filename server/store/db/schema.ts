@@ -34,6 +34,13 @@ export interface ClientsTable {
   skip_consent: Generated<boolean>;
   jwks: Json<unknown> | null;
   jwks_uri: string | null;
+  client_uri: string | null;
+  logo_uri: string | null;
+  policy_uri: string | null;
+  tos_uri: string | null;
+  contacts: ColumnType<string[], string | undefined, string>;
+  /** SHA-256 of the RFC 7592 registration access token; null for operator-made clients. */
+  registration_token_digest: string | null;
   secret_updated_at: NullableTimestamp;
   created_at: CreatedAt;
   updated_at: UpdatedAt;
@@ -71,6 +78,8 @@ export interface RefreshFamiliesTable {
   expires_at: Timestamp;
   revoked_at: NullableTimestamp;
   revoked_reason: string | null;
+  resources: ColumnType<string[], string | undefined, string>;
+  amr: ColumnType<string[], string | undefined, string>;
 }
 
 export interface RefreshTokensTable {
@@ -79,6 +88,7 @@ export interface RefreshTokensTable {
   created_at: CreatedAt;
   rotated_at: NullableTimestamp;
   successor_digest: string | null;
+  successor_sealed: string | null;
 }
 
 export interface AuditEventsTable {

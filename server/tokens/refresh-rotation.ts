@@ -1,0 +1,160 @@
+// Refresh-token rotation (RFC 6749 §6, RFC 9700 §4.14.2). Every exchange runs in one
+// transaction that first locks the family row (`select … for update`), so exchanges within one
+// family happen one after the other and each sees what the previous one committed. A live
+// token is retired in favour of exactly one successor; a retired token presented again is
+// reuse: the family is revoked in the same transaction (and marked revoked in the store, which
+// rejects every access token it issued).
+//
+// Concurrency, by decision: N simultaneous exchanges of one live token yield one successor.
+// With REFRESH_TOKEN_REUSE_GRACE=0 the first exchange wins and every other one presents a
+// retired token, which is reuse: they get invalid_grant and the family, the winner's
+// successor included, is revoked. A client cannot be told apart from a thief racing it, so
+// nothing is left alive. Inside a grace period the others receive the winner's successor.
+// Either way there are never two live branches.
+//
+// Grace: the successor's plaintext is needed again, but only digests are stored. It is kept
+// sealed on the retired token's row (refresh-tokens.ts: AES-256-GCM under a key derived from
+// the retired token), so whoever presents the retired token, and nobody else, can open it.
+// It is sealed only while a grace period is configured.
+
+import type { Config } from "../config.ts";
+import { invalidGrant } from "../errors.ts";
+import type { Logger } from "../log.ts";
+import type { Db } from "../store/db/index.ts";
+import {
+  findRefreshTokenByDigest,
+  insertRefreshToken,
+  lockFamilyOfToken,
+  markRefreshTokenRotated,
+  type RefreshFamily,
+  type RefreshTokenRecord,
+  touchRefreshFamily,
+} from "../store/db/refresh-families.ts";
+import { findUserById, type User } from "../store/db/users.ts";
+import type { KvStore } from "../store/kv/types.ts";
+import { digestToken, generateOpaqueToken } from "./opaque.ts";
+import { familyState, openSuccessor, sealSuccessor } from "./refresh-tokens.ts";
+import { revokeFamily } from "./revocation.ts";
+
+export interface RotationDeps {
+  db: Db;
+  kv: KvStore;
+  now: () => Date;
+  log: Logger;
+  config: Pick<
+    Config,
+    "refreshTokenIdleTtl" | "refreshTokenReuseGrace" | "accessTokenTtl" | "clockSkew"
+  >;
+}
+
+export interface Rotation<T> {
+  family: RefreshFamily;
+  /** The token to hand out: a new one, or within the grace period the existing successor. */
+  refreshToken: string;
+  /** True when the successor of an already-retired token was handed out again. */
+  repeated: boolean;
+  /** What `issue` returned. */
+  issued: T;
+}
+
+/**
+ * Makes what is handed out with the refresh token (access and ID tokens) once every check has
+ * passed. It runs inside the transaction, before anything is written: if it throws (a wider
+ * scope, an unauthorized resource, a signing failure), nothing is rotated and the presented
+ * token stays the live one.
+ */
+export type IssueWithRotation<T> = (grant: { family: RefreshFamily; user: User }) => Promise<T>;
+
+type Outcome<T> = { ok: true; rotation: Rotation<T> } | { ok: false; detail: string };
+
+// One description for every refusal, so a caller learns nothing about someone else's token.
+const REFUSED = "The refresh token is invalid, expired or revoked.";
+
+/**
+ * Exchanges a refresh token presented by `clientId` for its successor and what `issue` makes,
+ * or throws invalid_grant (after revoking the family where the rules say so).
+ */
+export async function rotateRefreshToken<T>(
+  deps: RotationDeps,
+  request: { presented: string; clientId: string },
+  issue: IssueWithRotation<T>,
+): Promise<Rotation<T>> {
+  const { presented, clientId } = request;
+  const digest = digestToken(presented);
+  const now = deps.now();
+  const outcome = await deps.db.transaction().execute(async (tx): Promise<Outcome<T>> => {
+    const txDeps = { ...deps, db: tx };
+    const family = await lockFamilyOfToken(tx, digest);
+    if (!family) return { ok: false, detail: "unknown refresh token" };
+    if (family.clientId !== clientId) {
+      return { ok: false, detail: `refresh token of client ${family.clientId}` };
+    }
+    const state = familyState(family, now, deps.config);
+    if (state !== "active") return { ok: false, detail: `family ${family.id} is ${state}` };
+    const token = await findRefreshTokenByDigest(tx, digest);
+    if (!token) return { ok: false, detail: "unknown refresh token" };
+
+    const user = await findUserById(tx, family.userId);
+    if (!user || user.lockedAt !== null) {
+      await revokeFamily(txDeps, family.id, user ? "user locked" : "user deleted");
+      return { ok: false, detail: `user ${family.userId} can no longer sign in` };
+    }
+
+    if (token.rotatedAt !== null) {
+      const successor = await graceSuccessor(tx, token, presented, now, deps.config);
+      if (successor === null) {
+        await revokeFamily(txDeps, family.id, "refresh token reused");
+        deps.log.warn(
+          { clientId, familyId: family.id },
+          "refresh token reused; its family is revoked",
+        );
+        return { ok: false, detail: `reuse of a rotated token of family ${family.id}` };
+      }
+      const issued = await issue({ family, user });
+      await touchRefreshFamily(tx, family.id, now);
+      return { ok: true, rotation: { family, refreshToken: successor, repeated: true, issued } };
+    }
+
+    const issued = await issue({ family, user });
+    const successor = generateOpaqueToken();
+    const successorDigest = digestToken(successor);
+    await insertRefreshToken(tx, { digest: successorDigest, familyId: family.id, createdAt: now });
+    const rotated = await markRefreshTokenRotated(tx, {
+      digest,
+      successorDigest,
+      successorSealed:
+        deps.config.refreshTokenReuseGrace > 0 ? sealSuccessor(presented, successor) : null,
+      at: now,
+    });
+    // The family lock makes this impossible; should it ever fail, nothing must be handed out.
+    if (!rotated) throw new Error(`refresh token of family ${family.id} rotated concurrently`);
+    await touchRefreshFamily(tx, family.id, now);
+    return { ok: true, rotation: { family, refreshToken: successor, repeated: false, issued } };
+  });
+  if (!outcome.ok) throw invalidGrant(REFUSED, outcome.detail);
+  return outcome.rotation;
+}
+
+/**
+ * The successor of a retired token, when the token was retired less than the grace period
+ * ago and its successor is still the family's live token; otherwise null (reuse).
+ */
+async function graceSuccessor(
+  db: Db,
+  token: RefreshTokenRecord,
+  presented: string,
+  now: Date,
+  config: Pick<Config, "refreshTokenReuseGrace">,
+): Promise<string | null> {
+  const graceMs = config.refreshTokenReuseGrace * 1000;
+  if (token.rotatedAt === null || token.successorDigest === null) return null;
+  if (token.successorSealed === null || graceMs === 0) return null;
+  if (now.getTime() - token.rotatedAt.getTime() > graceMs) return null;
+  const successor = await findRefreshTokenByDigest(db, token.successorDigest);
+  // A successor that was itself rotated means the client already moved on: a late duplicate
+  // of the older token is not a race any more.
+  if (!successor || successor.rotatedAt !== null) return null;
+  const plaintext = openSuccessor(presented, token.successorSealed);
+  if (plaintext === null || digestToken(plaintext) !== token.successorDigest) return null;
+  return plaintext;
+}
