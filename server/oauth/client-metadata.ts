@@ -1,11 +1,16 @@
-// The rules a client's registration must satisfy, shared by the CLI and (later) Dynamic
-// Client Registration: redirect URIs (RFC 6749 §3.1.2, RFC 9700 §2.1, RFC 8252 §7.3), grant
-// types and the authentication method that must fit them, scopes (RFC 6749 §3.3) and the
-// keys of private_key_jwt clients (RFC 7523, RFC 7591 §2).
+// The rules a client's registration must satisfy, shared by the CLI and Dynamic Client
+// Registration: redirect URIs (RFC 6749 §3.1.2, RFC 9700 §2.1, RFC 8252 §7.3), grant and
+// response types and the authentication method that must fit them (RFC 7591 §2.1), scopes
+// (RFC 6749 §3.3), the keys of private_key_jwt clients (client-jwks.ts) and the descriptive
+// metadata of RFC 7591 §2. The two callers differ only in the error codes they answer with
+// and in how far they trust the input: see MetadataRules.
 
-import { isLoopbackHost } from "../config.ts";
-import { invalidRequest } from "../errors.ts";
+import { invalidRequest, type OAuthError } from "../errors.ts";
 import type { JsonWebKeySet } from "../store/db/clients.ts";
+import { resolveClientKeys } from "./client-jwks.ts";
+import { checkUris, webUriProblem } from "./client-uris.ts";
+
+export { redirectUriProblem, webUriProblem } from "./client-uris.ts";
 
 export const AUTH_METHODS = [
   "client_secret_basic",
@@ -18,12 +23,16 @@ export type ClientAuthMethod = (typeof AUTH_METHODS)[number];
 export const GRANT_TYPES = ["authorization_code", "refresh_token", "client_credentials"] as const;
 export type GrantType = (typeof GRANT_TYPES)[number];
 
+/** RFC 7591 §2.1: "code" goes with authorization_code; implicit ("token") is not offered. */
+export const RESPONSE_TYPES = ["code"] as const;
+
+/** The one algorithm ID tokens are signed with (OIDC Registration §2, the default). */
+export const ID_TOKEN_SIGNING_ALG = "RS256";
+
 const NAME_MAX_LENGTH = 200;
-const URI_MAX_LENGTH = 2000;
-const MAX_URIS = 20;
 const SCOPE_MAX_LENGTH = 1000;
-const MAX_JWKS_KEYS = 10;
-const PRIVATE_JWK_MEMBERS = ["d", "p", "q", "dp", "dq", "qi", "oth", "k"];
+const MAX_CONTACTS = 10;
+const CONTACT_MAX_LENGTH = 320;
 // RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E )
 const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/;
 
@@ -32,11 +41,19 @@ export interface ClientMetadataInput {
   redirectUris?: string[];
   postLogoutRedirectUris?: string[];
   grantTypes?: string[];
+  responseTypes?: string[];
   authMethod?: string;
   scope?: string;
   skipConsent?: boolean;
   jwksUri?: string | null;
   jwks?: unknown;
+  clientUri?: string | null;
+  logoUri?: string | null;
+  policyUri?: string | null;
+  tosUri?: string | null;
+  contacts?: string[];
+  /** Checked, not stored: ID tokens are always signed with ID_TOKEN_SIGNING_ALG. */
+  idTokenSignedResponseAlg?: string;
 }
 
 export interface ClientMetadata {
@@ -50,65 +67,41 @@ export interface ClientMetadata {
   skipConsent: boolean;
   jwksUri: string | null;
   jwks: JsonWebKeySet | null;
+  clientUri: string | null;
+  logoUri: string | null;
+  policyUri: string | null;
+  tosUri: string | null;
+  contacts: string[];
 }
 
-/** Why a redirect URI is not acceptable, or null when it is. Matching later is exact. */
-export function redirectUriProblem(uri: string): string | null {
-  if (uri.length > URI_MAX_LENGTH) return `is longer than ${URI_MAX_LENGTH} characters`;
-  // The URL parser would silently strip or encode these, and matching is by exact string.
-  if (/[\s\p{Cc}]/u.test(uri)) return "contains whitespace or control characters";
-  if (!URL.canParse(uri)) return "is not an absolute URI";
-  if (uri.includes("#")) return "must not contain a fragment";
-  const url = new URL(uri);
-  if (url.username || url.password) return "must not contain credentials";
-  if (url.hostname.includes("*")) return "must not contain a wildcard";
-  if (url.protocol === "https:") return null;
-  if (url.protocol === "http:" && isLoopbackHost(url.hostname)) return null;
-  return "must use https (http is allowed only for loopback hosts)";
+export interface MetadataRules {
+  /** The error for a problem with the redirect URIs. */
+  redirectUriError: (description: string) => OAuthError;
+  /** The error for a problem with any other value. */
+  metadataError: (description: string) => OAuthError;
+  /** Self-registered clients are untrusted: stricter key checks (see client-jwks.ts). */
+  selfRegistered: boolean;
 }
 
-function checkUris(uris: string[], label: string): string[] {
-  const unique = [...new Set(uris)];
-  if (unique.length > MAX_URIS) throw invalidRequest(`At most ${MAX_URIS} ${label}s are allowed.`);
-  for (const uri of unique) {
-    const problem = redirectUriProblem(uri);
-    if (problem) throw invalidRequest(`Invalid ${label} "${uri.slice(0, 200)}": it ${problem}.`);
-  }
-  return unique;
-}
+/** The CLI and admin API: invalid_request for every problem, keys as the operator gives them. */
+export const OPERATOR_RULES: MetadataRules = {
+  redirectUriError: invalidRequest,
+  metadataError: invalidRequest,
+  selfRegistered: false,
+};
 
 /** Splits, checks and de-duplicates a space-separated scope; "" is no scope. */
-export function normalizeScope(scope: string): string {
+export function normalizeScope(
+  scope: string,
+  fail: (description: string) => OAuthError = invalidRequest,
+): string {
   if (scope.length > SCOPE_MAX_LENGTH) {
-    throw invalidRequest(`The scope is longer than ${SCOPE_MAX_LENGTH} characters.`);
+    throw fail(`The scope is longer than ${SCOPE_MAX_LENGTH} characters.`);
   }
   const tokens = scope.split(" ").filter((token) => token !== "");
   const bad = tokens.find((token) => !SCOPE_TOKEN.test(token));
-  if (bad !== undefined) throw invalidRequest(`Invalid scope "${bad.slice(0, 100)}".`);
+  if (bad !== undefined) throw fail(`Invalid scope "${bad.slice(0, 100)}".`);
   return [...new Set(tokens)].join(" ");
-}
-
-function checkJwks(jwks: unknown): JsonWebKeySet {
-  const set = jwks as { keys?: unknown } | null;
-  if (typeof set !== "object" || set === null || !Array.isArray(set.keys)) {
-    throw invalidRequest('The JWK Set must be a JSON object with a "keys" array.');
-  }
-  if (set.keys.length === 0 || set.keys.length > MAX_JWKS_KEYS) {
-    throw invalidRequest(`The JWK Set must hold 1 to ${MAX_JWKS_KEYS} keys.`);
-  }
-  for (const key of set.keys as unknown[]) {
-    if (typeof key !== "object" || key === null || Array.isArray(key)) {
-      throw invalidRequest("Every key of the JWK Set must be a JSON object.");
-    }
-    const jwk = key as Record<string, unknown>;
-    if (!["RSA", "EC", "OKP"].includes(jwk.kty as string)) {
-      throw invalidRequest("Every key of the JWK Set must have kty RSA, EC or OKP.");
-    }
-    if (PRIVATE_JWK_MEMBERS.some((member) => member in jwk)) {
-      throw invalidRequest("The JWK Set must hold public keys only.");
-    }
-  }
-  return { keys: set.keys as Array<Record<string, unknown>> };
 }
 
 function defaultScope(grantTypes: GrantType[]): string {
@@ -118,28 +111,76 @@ function defaultScope(grantTypes: GrantType[]): string {
     : "openid profile email";
 }
 
+/** Without response types, those that fit the grants; with them, they must fit. */
+function resolveResponseTypes(
+  requested: string[] | undefined,
+  authorizationCode: boolean,
+  fail: MetadataRules["metadataError"],
+): string[] {
+  if (!requested?.length) return authorizationCode ? ["code"] : [];
+  const unique = [...new Set(requested)];
+  const unsupported = unique.find((type) => !(RESPONSE_TYPES as readonly string[]).includes(type));
+  if (unsupported !== undefined) {
+    throw fail(`Unsupported response type "${unsupported.slice(0, 100)}"; only "code" is offered.`);
+  }
+  if (!authorizationCode) throw fail("The response type code needs the authorization_code grant.");
+  return unique;
+}
+
+function checkDescriptive(
+  input: ClientMetadataInput,
+  fail: MetadataRules["metadataError"],
+): Pick<ClientMetadata, "clientUri" | "logoUri" | "policyUri" | "tosUri" | "contacts"> {
+  const uri = (value: string | null | undefined, label: string): string | null => {
+    if (value === undefined || value === null) return null;
+    const problem = webUriProblem(value);
+    if (problem) throw fail(`Invalid ${label} "${value.slice(0, 200)}": it ${problem}.`);
+    return value;
+  };
+  const contacts = [...new Set(input.contacts ?? [])];
+  if (contacts.length > MAX_CONTACTS) throw fail(`At most ${MAX_CONTACTS} contacts are allowed.`);
+  for (const contact of contacts) {
+    if (contact.length === 0 || contact.length > CONTACT_MAX_LENGTH || /\p{Cc}/u.test(contact)) {
+      throw fail(`Every contact must have 1 to ${CONTACT_MAX_LENGTH} printable characters.`);
+    }
+  }
+  return {
+    clientUri: uri(input.clientUri, "client_uri"),
+    logoUri: uri(input.logoUri, "logo_uri"),
+    policyUri: uri(input.policyUri, "policy_uri"),
+    tosUri: uri(input.tosUri, "tos_uri"),
+    contacts,
+  };
+}
+
 /**
  * Checks a registration and fills in the defaults: client_secret_basic; with redirect URIs
  * (or for a public client) authorization_code + refresh_token, otherwise client_credentials;
- * the OpenID scopes for clients that sign users in, no scope for machine clients.
+ * the response types that fit the grants; the OpenID scopes for clients that sign users in,
+ * no scope for machine clients.
  */
-export function resolveClientMetadata(input: ClientMetadataInput): ClientMetadata {
+export function resolveClientMetadata(
+  input: ClientMetadataInput,
+  rules: MetadataRules = OPERATOR_RULES,
+): ClientMetadata {
+  const { redirectUriError, metadataError: fail } = rules;
   const name = input.name.trim();
   if (name === "" || [...name].length > NAME_MAX_LENGTH) {
-    throw invalidRequest(`The client name must have 1 to ${NAME_MAX_LENGTH} characters.`);
+    throw fail(`The client name must have 1 to ${NAME_MAX_LENGTH} characters.`);
   }
 
   const authMethod = (input.authMethod ?? "client_secret_basic") as ClientAuthMethod;
   if (!AUTH_METHODS.includes(authMethod)) {
-    throw invalidRequest(
-      `Unknown auth method "${authMethod}"; use one of ${AUTH_METHODS.join(", ")}.`,
+    throw fail(
+      `Unknown auth method "${authMethod.slice(0, 100)}"; use one of ${AUTH_METHODS.join(", ")}.`,
     );
   }
 
-  const redirectUris = checkUris(input.redirectUris ?? [], "redirect URI");
+  const redirectUris = checkUris(input.redirectUris ?? [], "redirect URI", redirectUriError);
   const postLogoutRedirectUris = checkUris(
     input.postLogoutRedirectUris ?? [],
     "post-logout redirect URI",
+    fail,
   );
 
   const userFacing = redirectUris.length > 0 || authMethod === "none";
@@ -150,42 +191,32 @@ export function resolveClientMetadata(input: ClientMetadataInput): ClientMetadat
       : ["client_credentials"];
   const unknown = requested.find((grant) => !(GRANT_TYPES as readonly string[]).includes(grant));
   if (unknown !== undefined) {
-    throw invalidRequest(`Unknown grant type "${unknown}"; use ${GRANT_TYPES.join(", ")}.`);
+    throw fail(`Unknown grant type "${unknown.slice(0, 100)}"; use ${GRANT_TYPES.join(", ")}.`);
   }
   const grantTypes = [...new Set(requested)] as GrantType[];
   const authorizationCode = grantTypes.includes("authorization_code");
+  const responseTypes = resolveResponseTypes(input.responseTypes, authorizationCode, fail);
 
   if (authorizationCode && redirectUris.length === 0) {
-    throw invalidRequest("The authorization_code grant needs at least one redirect URI.");
+    throw redirectUriError("The authorization_code grant needs at least one redirect URI.");
   }
   if (!authorizationCode && redirectUris.length > 0) {
-    throw invalidRequest("Redirect URIs are used only with the authorization_code grant.");
+    throw redirectUriError("Redirect URIs are used only with the authorization_code grant.");
   }
   if (!authorizationCode && postLogoutRedirectUris.length > 0) {
-    throw invalidRequest("Post-logout redirect URIs need the authorization_code grant.");
+    throw fail("Post-logout redirect URIs need the authorization_code grant.");
   }
   if (grantTypes.includes("refresh_token") && !authorizationCode) {
-    throw invalidRequest("The refresh_token grant needs the authorization_code grant.");
+    throw fail("The refresh_token grant needs the authorization_code grant.");
   }
   if (authMethod === "none" && grantTypes.includes("client_credentials")) {
-    throw invalidRequest("A public client (auth method none) cannot use client_credentials.");
+    throw fail("A public client (auth method none) cannot use client_credentials.");
   }
-
-  const jwksUri = input.jwksUri ?? null;
-  const hasJwks = input.jwks !== undefined && input.jwks !== null;
-  if (authMethod === "private_key_jwt") {
-    if ((jwksUri === null) === !hasJwks) {
-      throw invalidRequest(
-        "A private_key_jwt client needs exactly one of a JWKS URI and a JWK Set.",
-      );
-    }
-  } else if (jwksUri !== null || hasJwks) {
-    throw invalidRequest("A JWKS URI or JWK Set is used only with private_key_jwt.");
-  }
-  if (jwksUri !== null) {
-    const problem = redirectUriProblem(jwksUri);
-    if (problem)
-      throw invalidRequest(`Invalid JWKS URI "${jwksUri.slice(0, 200)}": it ${problem}.`);
+  if (
+    input.idTokenSignedResponseAlg !== undefined &&
+    input.idTokenSignedResponseAlg !== ID_TOKEN_SIGNING_ALG
+  ) {
+    throw fail(`ID tokens are signed with ${ID_TOKEN_SIGNING_ALG} only.`);
   }
 
   return {
@@ -194,10 +225,10 @@ export function resolveClientMetadata(input: ClientMetadataInput): ClientMetadat
     redirectUris,
     postLogoutRedirectUris,
     grantTypes,
-    responseTypes: authorizationCode ? ["code"] : [],
-    scope: input.scope === undefined ? defaultScope(grantTypes) : normalizeScope(input.scope),
+    responseTypes,
+    scope: input.scope === undefined ? defaultScope(grantTypes) : normalizeScope(input.scope, fail),
     skipConsent: input.skipConsent ?? false,
-    jwksUri,
-    jwks: hasJwks ? checkJwks(input.jwks) : null,
+    ...resolveClientKeys(authMethod, input, { fail, selfRegistered: rules.selfRegistered }),
+    ...checkDescriptive(input, fail),
   };
 }

@@ -13,11 +13,20 @@ import {
   updateClientSecretDigest,
 } from "../store/db/clients.ts";
 import type { Db } from "../store/db/index.ts";
-import { type ClientMetadataInput, resolveClientMetadata } from "./client-metadata.ts";
+import {
+  type ClientMetadata,
+  type ClientMetadataInput,
+  resolveClientMetadata,
+} from "./client-metadata.ts";
 
 export type { Client } from "../store/db/clients.ts";
 
 const SECRET_BYTES = 32;
+
+/** 128 random bits in hex: unguessable, and safe in URLs and Basic credentials as is. */
+export function generateClientId(): string {
+  return randomBytes(16).toString("hex");
+}
 
 export function generateClientSecret(): string {
   return randomBytes(SECRET_BYTES).toString("base64url");
@@ -54,13 +63,26 @@ export async function createClient(
   input: ClientMetadataInput,
   now: Date,
 ): Promise<CreatedClient> {
-  const metadata = resolveClientMetadata(input);
+  return storeNewClient(db, resolveClientMetadata(input), now);
+}
+
+/**
+ * Stores a client whose metadata has been checked, with a new secret when its auth method
+ * needs one. Dynamic registration passes the id it chose and its registration token digest.
+ */
+export async function storeNewClient(
+  db: Db,
+  metadata: ClientMetadata,
+  now: Date,
+  options: { id?: string; registrationTokenDigest?: string } = {},
+): Promise<CreatedClient> {
   const secret = usesClientSecret(metadata.authMethod) ? generateClientSecret() : null;
   const client = await insertClient(db, {
-    id: randomBytes(16).toString("hex"),
+    id: options.id ?? generateClientId(),
     ...metadata,
     secretDigest: secret === null ? null : digestClientSecret(secret),
     secretUpdatedAt: secret === null ? null : now,
+    registrationTokenDigest: options.registrationTokenDigest ?? null,
     createdAt: now,
   });
   // 128 random bits do not collide in practice; this guards against a broken random source.

@@ -66,6 +66,11 @@ describe("client metadata defaults and consistency", () => {
       skipConsent: false,
       jwksUri: null,
       jwks: null,
+      clientUri: null,
+      logoUri: null,
+      policyUri: null,
+      tosUri: null,
+      contacts: [],
     });
   });
 

@@ -25,12 +25,36 @@ export interface Client {
   skipConsent: boolean;
   jwks: JsonWebKeySet | null;
   jwksUri: string | null;
+  /** Descriptive metadata (RFC 7591 §2): shown to people, trusted for nothing else. */
+  clientUri: string | null;
+  logoUri: string | null;
+  policyUri: string | null;
+  tosUri: string | null;
+  contacts: string[];
+  /** SHA-256 of the RFC 7592 registration access token; null for operator-made clients. */
+  registrationTokenDigest: string | null;
   secretUpdatedAt: Date | null;
   createdAt: Date;
   updatedAt: Date;
 }
 
-export type NewClient = Omit<Client, "updatedAt">;
+/** Fields that only dynamically registered clients need to carry. */
+type RegistrationFields =
+  | "clientUri"
+  | "logoUri"
+  | "policyUri"
+  | "tosUri"
+  | "contacts"
+  | "registrationTokenDigest";
+
+export type NewClient = Omit<Client, "updatedAt" | RegistrationFields> &
+  Partial<Pick<Client, RegistrationFields>>;
+
+/** Everything an RFC 7592 update replaces: the metadata and, with the auth method, the secret. */
+export type ClientReplacement = Omit<
+  Client,
+  "id" | "skipConsent" | "registrationTokenDigest" | "createdAt" | "updatedAt"
+>;
 
 function toClient(row: ClientRow): Client {
   return {
@@ -46,6 +70,12 @@ function toClient(row: ClientRow): Client {
     skipConsent: row.skip_consent,
     jwks: (row.jwks as JsonWebKeySet | null) ?? null,
     jwksUri: row.jwks_uri,
+    clientUri: row.client_uri,
+    logoUri: row.logo_uri,
+    policyUri: row.policy_uri,
+    tosUri: row.tos_uri,
+    contacts: row.contacts,
+    registrationTokenDigest: row.registration_token_digest,
     secretUpdatedAt: row.secret_updated_at,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
@@ -69,6 +99,12 @@ export async function insertClient(db: Db, client: NewClient): Promise<Client | 
       skip_consent: client.skipConsent,
       jwks: client.jwks === null ? null : json(client.jwks),
       jwks_uri: client.jwksUri,
+      client_uri: client.clientUri ?? null,
+      logo_uri: client.logoUri ?? null,
+      policy_uri: client.policyUri ?? null,
+      tos_uri: client.tosUri ?? null,
+      contacts: json(client.contacts ?? []),
+      registration_token_digest: client.registrationTokenDigest ?? null,
       secret_updated_at: client.secretUpdatedAt,
       created_at: client.createdAt,
       updated_at: client.createdAt,
@@ -108,6 +144,60 @@ export async function updateClientSecretDigest(
     .returningAll()
     .executeTakeFirst();
   return row ? toClient(row) : null;
+}
+
+/**
+ * Replaces the metadata of a dynamically registered client, provided it still holds the
+ * registration access token with this digest: a concurrent delete or a token that no longer
+ * matches leaves the row alone and yields null.
+ */
+export async function replaceRegisteredClient(
+  db: Db,
+  id: string,
+  registrationTokenDigest: string,
+  client: ClientReplacement,
+  now: Date,
+): Promise<Client | null> {
+  const row = await db
+    .updateTable("clients")
+    .set({
+      name: client.name,
+      secret_digest: client.secretDigest,
+      auth_method: client.authMethod,
+      redirect_uris: json(client.redirectUris),
+      post_logout_redirect_uris: json(client.postLogoutRedirectUris),
+      grant_types: json(client.grantTypes),
+      response_types: json(client.responseTypes),
+      scope: client.scope,
+      jwks: client.jwks === null ? null : json(client.jwks),
+      jwks_uri: client.jwksUri,
+      client_uri: client.clientUri,
+      logo_uri: client.logoUri,
+      policy_uri: client.policyUri,
+      tos_uri: client.tosUri,
+      contacts: json(client.contacts),
+      secret_updated_at: client.secretUpdatedAt,
+      updated_at: now,
+    })
+    .where("id", "=", id)
+    .where("registration_token_digest", "=", registrationTokenDigest)
+    .returningAll()
+    .executeTakeFirst();
+  return row ? toClient(row) : null;
+}
+
+/** Deletes a dynamically registered client if it still holds the token with this digest. */
+export async function deleteRegisteredClient(
+  db: Db,
+  id: string,
+  registrationTokenDigest: string,
+): Promise<boolean> {
+  const result = await db
+    .deleteFrom("clients")
+    .where("id", "=", id)
+    .where("registration_token_digest", "=", registrationTokenDigest)
+    .executeTakeFirst();
+  return result.numDeletedRows > 0n;
 }
 
 /** Deletes the client (its consents and refresh-token families go with it). */
