@@ -46,13 +46,15 @@ export async function revokeFamily(
   familyId: string,
   reason: string,
 ): Promise<boolean> {
-  const revoked = await revokeRefreshFamily(deps.db, familyId, reason, deps.now());
+  // The marker goes first: a crash between the two writes must not leave a revoked family
+  // whose access tokens still pass verification. A marker for a family that does not exist
+  // is harmless.
   await deps.kv.set(
     familyRevokedKey(familyId),
     reason,
     deps.config.accessTokenTtl + deps.config.clockSkew,
   );
-  return revoked;
+  return revokeRefreshFamily(deps.db, familyId, reason, deps.now());
 }
 
 export async function isFamilyRevoked(kv: KvStore, familyId: string): Promise<boolean> {

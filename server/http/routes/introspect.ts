@@ -4,23 +4,12 @@
 import type { FastifyInstance } from "fastify";
 import type { Deps } from "../../deps.ts";
 import { introspect } from "../../oauth/introspection.ts";
-import type { RawParams } from "../../oauth/params.ts";
 import { ENDPOINT_PATHS } from "../../oauth/provider-metadata.ts";
-import { requireFormBody } from "../plugins/forms.ts";
+import { postFormEndpoint } from "../no-store.ts";
 
 export default async function introspectRoutes(
   app: FastifyInstance,
   { deps }: { deps: Deps },
 ): Promise<void> {
-  app.post(ENDPOINT_PATHS.introspection, { onRequest: requireFormBody }, async (request, reply) => {
-    const response = await introspect(deps, {
-      authorization: request.headers.authorization,
-      body: (request.body ?? {}) as RawParams,
-    });
-    return reply
-      .header("cache-control", "no-store")
-      .header("pragma", "no-cache")
-      .type("application/json; charset=utf-8")
-      .send(response);
-  });
+  postFormEndpoint(app, ENDPOINT_PATHS.introspection, (request) => introspect(deps, request));
 }

@@ -15,16 +15,14 @@ import {
 } from "../../oauth/registration.ts";
 import { presentedBearerToken } from "../../oauth/registration-access.ts";
 import { requireJsonBody } from "../json-body.ts";
+import { NO_STORE } from "../no-store.ts";
 
 type ClientRoute = { Params: { client_id: string } };
 
 const PATH = `${ENDPOINT_PATHS.registration}/:client_id`;
 
 function noStore(reply: FastifyReply): FastifyReply {
-  return reply
-    .header("cache-control", "no-store")
-    .header("pragma", "no-cache")
-    .type("application/json; charset=utf-8");
+  return reply.headers(NO_STORE).type("application/json; charset=utf-8");
 }
 
 export default async function registerClientRoutes(
@@ -61,6 +59,6 @@ export default async function registerClientRoutes(
   app.delete<ClientRoute>(PATH, async (request, reply) => {
     await deleteRegistration(context(), request.params.client_id, token(request));
     request.log.info({ client_id: request.params.client_id }, "client registration deleted");
-    return reply.code(204).header("cache-control", "no-store").header("pragma", "no-cache").send();
+    return reply.code(204).headers(NO_STORE).send();
   });
 }

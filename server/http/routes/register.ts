@@ -10,6 +10,7 @@ import { ENDPOINT_PATHS } from "../../oauth/provider-metadata.ts";
 import { registerClient } from "../../oauth/registration.ts";
 import { checkInitialAccessToken } from "../../oauth/registration-access.ts";
 import { requireJsonBody } from "../json-body.ts";
+import { NO_STORE } from "../no-store.ts";
 
 export default async function registerRoutes(
   app: FastifyInstance,
@@ -35,8 +36,7 @@ export default async function registerRoutes(
       );
       return reply
         .code(201)
-        .header("cache-control", "no-store")
-        .header("pragma", "no-cache")
+        .headers(NO_STORE)
         .type("application/json; charset=utf-8")
         .send(information);
     },

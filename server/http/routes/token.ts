@@ -3,24 +3,13 @@
 
 import type { FastifyInstance } from "fastify";
 import type { Deps } from "../../deps.ts";
-import type { RawParams } from "../../oauth/params.ts";
 import { ENDPOINT_PATHS } from "../../oauth/provider-metadata.ts";
 import { handleTokenRequest } from "../../oauth/token-request.ts";
-import { requireFormBody } from "../plugins/forms.ts";
+import { postFormEndpoint } from "../no-store.ts";
 
 export default async function tokenRoutes(
   app: FastifyInstance,
   { deps }: { deps: Deps },
 ): Promise<void> {
-  app.post(ENDPOINT_PATHS.token, { onRequest: requireFormBody }, async (request, reply) => {
-    const response = await handleTokenRequest(deps, {
-      authorization: request.headers.authorization,
-      body: (request.body ?? {}) as RawParams,
-    });
-    return reply
-      .header("cache-control", "no-store")
-      .header("pragma", "no-cache")
-      .type("application/json; charset=utf-8")
-      .send(response);
-  });
+  postFormEndpoint(app, ENDPOINT_PATHS.token, (request) => handleTokenRequest(deps, request));
 }

@@ -7,6 +7,7 @@ import { extractBearerToken } from "../../oauth/bearer-token.ts";
 import type { RawParams } from "../../oauth/params.ts";
 import { ENDPOINT_PATHS } from "../../oauth/provider-metadata.ts";
 import { userInfo } from "../../oauth/userinfo.ts";
+import { NO_STORE } from "../no-store.ts";
 
 function isForm(request: FastifyRequest): boolean {
   const type = request.headers["content-type"]?.split(";")[0]?.trim().toLowerCase();
@@ -27,11 +28,7 @@ export default async function userinfoRoutes(
         query: request.query as RawParams,
       });
       const claims = await userInfo(deps, token);
-      return reply
-        .header("cache-control", "no-store")
-        .header("pragma", "no-cache")
-        .type("application/json; charset=utf-8")
-        .send(claims);
+      return reply.headers(NO_STORE).type("application/json; charset=utf-8").send(claims);
     },
   });
 }
