@@ -28,6 +28,7 @@ import tokenRoutes from "./http/routes/token.ts";
 import userinfoRoutes from "./http/routes/userinfo.ts";
 import { loadKeyEncryptionKey } from "./keys/kek.ts";
 import { createKeyStore } from "./keys/keystore.ts";
+import { createClientJwksSource } from "./oauth/client-jwks-fetch.ts";
 import { acquireDataDirLock, type DataDirLock } from "./store/data-dir-lock.ts";
 import { type Db, openDatabase } from "./store/db/index.ts";
 import { migrateToLatest } from "./store/db/migrate.ts";
@@ -120,7 +121,17 @@ export async function buildApp(
     const keys = await createKeyStore({ db: opened.db, kek, config, now, log });
     closers.push(() => keys.close());
 
-    const deps: Deps = { config, db: opened.db, dbKind: opened.kind, kv, keys, now, log };
+    const clientJwks = createClientJwksSource(now);
+    const deps: Deps = {
+      config,
+      db: opened.db,
+      dbKind: opened.kind,
+      kv,
+      keys,
+      now,
+      log,
+      clientJwks,
+    };
     app.decorate("deps", deps);
 
     // While shutting down, responses to requests still in flight close their connection, so

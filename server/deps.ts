@@ -3,6 +3,7 @@
 import type { Config } from "./config.ts";
 import type { KeyStore } from "./keys/keystore.ts";
 import type { Logger } from "./log.ts";
+import type { ClientJwksSource } from "./oauth/client-jwks-fetch.ts";
 import type { Db } from "./store/db/index.ts";
 import type { KvStore } from "./store/kv/types.ts";
 
@@ -15,4 +16,6 @@ export interface Deps {
   /** The clock; tests replace it to walk through key lifetimes. */
   now: () => Date;
   log: Logger;
+  /** The in-process cache of private_key_jwt clients' jwks_uri key sets. */
+  clientJwks: ClientJwksSource;
 }

@@ -2,25 +2,24 @@
 // (introspection, revocation): RFC 6749 §2.3 and §3.2.1, OIDC Core §9. A request names its
 // client in exactly one way; the way must be the one the client registered; every failure is
 // invalid_client with a Basic challenge (RFC 6749 §5.2), and secrets are compared in constant
-// time on their digests.
+// time on their digests. private_key_jwt assertions are checked in client-assertion.ts.
 
+import type { Deps } from "../deps.ts";
 import { invalidClient, invalidRequest } from "../errors.ts";
 import { findClientById } from "../store/db/clients.ts";
-import type { Db } from "../store/db/index.ts";
+import { readClientAssertion, verifyClientAssertion } from "./client-assertion.ts";
 import type { ClientAuthMethod } from "./client-metadata.ts";
 import { type Client, verifyClientSecret } from "./clients.ts";
+import { ENDPOINT_PATHS } from "./endpoints.ts";
 import type { Params } from "./params.ts";
 
-/** The methods this server verifies today, as advertised in discovery. */
+/** The methods this server verifies, as advertised in discovery. */
 export const TOKEN_ENDPOINT_AUTH_METHODS = [
   "client_secret_basic",
   "client_secret_post",
+  "private_key_jwt",
   "none",
 ] as const satisfies readonly ClientAuthMethod[];
-
-// RFC 7523 §2.2; recognised so that such a request is refused clearly instead of being
-// mistaken for a public client.
-const JWT_BEARER_ASSERTION = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 
 // Far above any id or secret this server makes; it bounds the work done for a bogus header.
 const CREDENTIAL_MAX_LENGTH = 512;
@@ -30,6 +29,8 @@ export interface PresentedCredentials {
   clientId: string;
   /** The secret of client_secret_basic and client_secret_post. */
   secret: string | null;
+  /** The (not yet verified) JWT of private_key_jwt. */
+  assertion: string | null;
 }
 
 export interface AuthenticatedClient {
@@ -87,13 +88,13 @@ export function presentedCredentials(
   }
 
   if (assertion) {
-    // Refused before anything else is looked at: nothing in this request is verifiable yet.
-    const type = params.client_assertion_type;
-    throw invalidClient(
-      type === JWT_BEARER_ASSERTION
-        ? "private_key_jwt client authentication is not supported."
-        : "Client assertions are not supported.",
-    );
+    const read = readClientAssertion(params);
+    return {
+      method: "private_key_jwt",
+      clientId: read.clientId,
+      secret: null,
+      assertion: read.assertion,
+    };
   }
 
   let credentials: PresentedCredentials;
@@ -102,7 +103,7 @@ export function presentedCredentials(
     if (params.client_id !== undefined && params.client_id !== basic.clientId) {
       throw invalidRequest("The client_id parameter differs from the authenticated client.");
     }
-    credentials = { method: "client_secret_basic", ...basic };
+    credentials = { method: "client_secret_basic", ...basic, assertion: null };
   } else if (params.client_id === undefined) {
     throw invalidClient("The request does not identify a client.");
   } else {
@@ -110,6 +111,7 @@ export function presentedCredentials(
       method: post ? "client_secret_post" : "none",
       clientId: params.client_id,
       secret: post ? (params.client_secret ?? "") : null,
+      assertion: null,
     };
   }
   if (
@@ -121,28 +123,39 @@ export function presentedCredentials(
   return credentials;
 }
 
+export type ClientAuthDeps = Pick<Deps, "config" | "db" | "kv" | "now" | "clientJwks">;
+
+/**
+ * The audiences a client assertion may name (RFC 7523 §3 item 3): the issuer, the token
+ * endpoint, and the endpoint being called, since OIDC Core §9 has clients put "the URL of
+ * the endpoint" there and introspection and revocation share the token endpoint's rules.
+ */
+export function assertionAudiences(issuer: string, endpointPath: string): string[] {
+  return [...new Set([issuer, `${issuer}${ENDPOINT_PATHS.token}`, `${issuer}${endpointPath}`])];
+}
+
 /**
  * Authenticates the client of a request from its Authorization header and its (single-valued)
- * form parameters. Every failure reads the same to the caller: which part failed is logged.
+ * form parameters, at the endpoint whose path is given. Every failure reads the same to the
+ * caller, except for client assertions, whose problems (expiry, audience) the client must be
+ * able to fix; which part failed is logged.
  */
 export async function authenticateClient(
-  db: Db,
-  request: { authorization: string | undefined; params: Params },
+  deps: ClientAuthDeps,
+  request: { authorization: string | undefined; params: Params; endpointPath: string },
 ): Promise<AuthenticatedClient> {
   const presented = presentedCredentials(request.authorization, request.params);
-  const client = await findClientById(db, presented.clientId);
+  const client = await findClientById(deps.db, presented.clientId);
   const failed = (detail: string) => invalidClient("Client authentication failed.", detail);
   if (!client) throw failed(`unknown client ${presented.clientId.slice(0, 64)}`);
-  if (client.authMethod === "private_key_jwt") {
-    throw invalidClient(
-      "This client is registered for private_key_jwt, which is not supported yet.",
-      `client ${client.id}`,
-    );
-  }
   if (client.authMethod !== presented.method) {
     throw failed(
       `client ${client.id} is registered for ${client.authMethod}, used ${presented.method}`,
     );
+  }
+  if (presented.assertion !== null) {
+    const audiences = assertionAudiences(deps.config.issuer, request.endpointPath);
+    await verifyClientAssertion(deps, client, presented.assertion, audiences);
   }
   if (presented.secret !== null && !verifyClientSecret(client, presented.secret)) {
     throw failed(`wrong secret for client ${client.id}`);

@@ -28,6 +28,7 @@ import { type FoundRefreshToken, isRefreshTokenActive } from "../tokens/refresh-
 import { scopeList } from "./claims.ts";
 import { TOKEN_ENDPOINT_AUTH_METHODS } from "./client-auth.ts";
 import type { Client } from "./clients.ts";
+import { ENDPOINT_PATHS } from "./endpoints.ts";
 import type { RawParams } from "./params.ts";
 import { findPresentedToken, readTokenRequest } from "./presented-token.ts";
 
@@ -52,7 +53,7 @@ export type IntrospectionResponse =
       username?: string;
     };
 
-type IntrospectionDeps = Pick<Deps, "config" | "db" | "kv" | "keys" | "now">;
+type IntrospectionDeps = Pick<Deps, "config" | "db" | "kv" | "keys" | "now" | "clientJwks">;
 
 const INACTIVE: IntrospectionResponse = { active: false };
 
@@ -62,6 +63,7 @@ export async function introspect(
 ): Promise<IntrospectionResponse> {
   const { client, token } = await readTokenRequest(deps, request, {
     endpoint: "introspection",
+    endpointPath: ENDPOINT_PATHS.introspection,
     publicClients: false,
   });
   const presented = await findPresentedToken(deps, token);

@@ -13,7 +13,11 @@ import { invalidClient, invalidRequest, OAuthError } from "../errors.ts";
 import { type AccessTokenClaims, verifyAccessToken } from "../tokens/access-token.ts";
 import { hasOpaqueTokenShape } from "../tokens/opaque.ts";
 import { type FoundRefreshToken, findRefreshToken } from "../tokens/refresh-tokens.ts";
-import { type AuthenticatedClient, authenticateClient } from "./client-auth.ts";
+import {
+  type AuthenticatedClient,
+  authenticateClient,
+  type ClientAuthDeps,
+} from "./client-auth.ts";
 import { type RawParams, singleValued } from "./params.ts";
 
 export interface TokenRequest extends AuthenticatedClient {
@@ -32,14 +36,15 @@ const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
  * only names itself (auth method none) is accepted.
  */
 export async function readTokenRequest(
-  deps: Pick<Deps, "db">,
+  deps: ClientAuthDeps,
   request: { authorization: string | undefined; body: RawParams },
-  options: { endpoint: string; publicClients: boolean },
+  options: { endpoint: string; endpointPath: string; publicClients: boolean },
 ): Promise<TokenRequest> {
   const params = singleValued(request.body);
-  const authenticated = await authenticateClient(deps.db, {
+  const authenticated = await authenticateClient(deps, {
     authorization: request.authorization,
     params,
+    endpointPath: options.endpointPath,
   });
   if (authenticated.method === "none" && !options.publicClients) {
     throw invalidClient(

@@ -14,26 +14,18 @@ import { SIGNING_ALG } from "../keys/crypto.ts";
 import { PROMPT_VALUES } from "./authorize-params.ts";
 import { RESPONSE_MODES } from "./authorize-request.ts";
 import { CLAIMS_SUPPORTED } from "./claims.ts";
+import { ASSERTION_SIGNING_ALGS } from "./client-assertion.ts";
 import { TOKEN_ENDPOINT_AUTH_METHODS } from "./client-auth.ts";
+import { ENDPOINT_PATHS } from "./endpoints.ts";
 import { supportedGrantTypes } from "./grants/index.ts";
 import { INTROSPECTION_ENDPOINT_AUTH_METHODS } from "./introspection.ts";
 import { REVOCATION_ENDPOINT_AUTH_METHODS } from "./revocation-request.ts";
 import { STANDARD_SCOPES } from "./scopes.ts";
 
-export type ProviderMetadata = Record<string, string | boolean | string[]>;
+// Kept importable from here: the routes and tests name endpoints through this module.
+export { ENDPOINT_PATHS } from "./endpoints.ts";
 
-export const ENDPOINT_PATHS = {
-  openidConfiguration: "/.well-known/openid-configuration",
-  authorizationServerMetadata: "/.well-known/oauth-authorization-server",
-  jwks: "/oauth/jwks",
-  authorization: "/oauth/authorize",
-  token: "/oauth/token",
-  userinfo: "/oauth/userinfo",
-  introspection: "/oauth/introspect",
-  revocation: "/oauth/revoke",
-  endSession: "/oauth/logout",
-  registration: "/oauth/register",
-} as const;
+export type ProviderMetadata = Record<string, string | boolean | string[]>;
 
 export interface MetadataContribution {
   /** The route whose registration turns this metadata on. */
@@ -72,6 +64,7 @@ export const CONTRIBUTIONS: readonly MetadataContribution[] = [
       token_endpoint: `${config.issuer}${ENDPOINT_PATHS.token}`,
       grant_types_supported: supportedGrantTypes(),
       token_endpoint_auth_methods_supported: [...TOKEN_ENDPOINT_AUTH_METHODS],
+      token_endpoint_auth_signing_alg_values_supported: [...ASSERTION_SIGNING_ALGS],
       // ID tokens are issued by the token endpoint.
       id_token_signing_alg_values_supported: [SIGNING_ALG],
       subject_types_supported: ["public"],
@@ -92,6 +85,7 @@ export const CONTRIBUTIONS: readonly MetadataContribution[] = [
     metadata: (config) => ({
       introspection_endpoint: `${config.issuer}${ENDPOINT_PATHS.introspection}`,
       introspection_endpoint_auth_methods_supported: [...INTROSPECTION_ENDPOINT_AUTH_METHODS],
+      introspection_endpoint_auth_signing_alg_values_supported: [...ASSERTION_SIGNING_ALGS],
     }),
   },
   {
@@ -100,6 +94,7 @@ export const CONTRIBUTIONS: readonly MetadataContribution[] = [
     metadata: (config) => ({
       revocation_endpoint: `${config.issuer}${ENDPOINT_PATHS.revocation}`,
       revocation_endpoint_auth_methods_supported: [...REVOCATION_ENDPOINT_AUTH_METHODS],
+      revocation_endpoint_auth_signing_alg_values_supported: [...ASSERTION_SIGNING_ALGS],
     }),
   },
   {

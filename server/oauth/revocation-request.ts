@@ -27,6 +27,7 @@ import { invalidGrant } from "../errors.ts";
 import { isRefreshTokenActive } from "../tokens/refresh-tokens.ts";
 import { denyAccessToken, revokeFamily } from "../tokens/revocation.ts";
 import { TOKEN_ENDPOINT_AUTH_METHODS } from "./client-auth.ts";
+import { ENDPOINT_PATHS } from "./endpoints.ts";
 import type { RawParams } from "./params.ts";
 import {
   findPresentedToken,
@@ -38,7 +39,7 @@ import {
 /** Every method of the token endpoint, `none` included (see above). */
 export const REVOCATION_ENDPOINT_AUTH_METHODS = [...TOKEN_ENDPOINT_AUTH_METHODS];
 
-type RevocationDeps = Pick<Deps, "config" | "db" | "kv" | "keys" | "now" | "log">;
+type RevocationDeps = Pick<Deps, "config" | "db" | "kv" | "keys" | "now" | "clientJwks" | "log">;
 
 export async function revokeToken(
   deps: RevocationDeps,
@@ -46,6 +47,7 @@ export async function revokeToken(
 ): Promise<void> {
   const { client, method, token } = await readTokenRequest(deps, request, {
     endpoint: "revocation",
+    endpointPath: ENDPOINT_PATHS.revocation,
     publicClients: true,
   });
   const presented = await findPresentedToken(deps, token);

@@ -2,14 +2,16 @@
 // the server supports, no repeated parameters, an authenticated client registered for the
 // grant, the grant's required parameters; then the grant module takes over.
 
+import type { Deps } from "../deps.ts";
 import { invalidRequest, unauthorizedClient, unsupportedGrantType } from "../errors.ts";
 import { authenticateClient } from "./client-auth.ts";
+import { ENDPOINT_PATHS } from "./endpoints.ts";
 import type { GrantDeps, TokenResponse } from "./grants/grant.ts";
 import { GRANTS } from "./grants/index.ts";
 import { type RawParams, singleValued } from "./params.ts";
 
 export async function handleTokenRequest(
-  deps: GrantDeps,
+  deps: GrantDeps & Pick<Deps, "clientJwks">,
   request: { authorization: string | undefined; body: RawParams },
 ): Promise<TokenResponse> {
   const { body } = request;
@@ -23,9 +25,10 @@ export async function handleTokenRequest(
     throw unsupportedGrantType(`The grant type "${grantType.slice(0, 100)}" is not supported.`);
   }
   const params = singleValued(body, grant.parameters.repeatable);
-  const { client } = await authenticateClient(deps.db, {
+  const { client } = await authenticateClient(deps, {
     authorization: request.authorization,
     params,
+    endpointPath: ENDPOINT_PATHS.token,
   });
   if (!client.grantTypes.includes(grant.grantType)) {
     throw unauthorizedClient(`This client is not registered for the ${grantType} grant.`);

@@ -124,11 +124,16 @@ describe("a resource server verifying Latchkey access tokens against the JWKS", 
       issuer: latchkey.issuer,
       jwks_uri: `${latchkey.issuer}/oauth/jwks`,
       introspection_endpoint: `${latchkey.issuer}/oauth/introspect`,
-      introspection_endpoint_auth_methods_supported: ["client_secret_basic", "client_secret_post"],
+      introspection_endpoint_auth_methods_supported: [
+        "client_secret_basic",
+        "client_secret_post",
+        "private_key_jwt",
+      ],
       revocation_endpoint: `${latchkey.issuer}/oauth/revoke`,
       revocation_endpoint_auth_methods_supported: [
         "client_secret_basic",
         "client_secret_post",
+        "private_key_jwt",
         "none",
       ],
     });

@@ -176,10 +176,10 @@ describe("registering a client", () => {
 });
 
 describe("discovery", () => {
-  it("advertises the registration endpoint, but not private_key_jwt at the token endpoint", async () => {
+  it("advertises the registration endpoint and private_key_jwt at the token endpoint", async () => {
     const res = await t.app.inject({ method: "GET", url: "/.well-known/openid-configuration" });
     const document = res.json() as Json;
     expect(document.registration_endpoint).toBe("https://id.example.com/tenant/oauth/register");
-    expect(document.token_endpoint_auth_methods_supported).not.toContain("private_key_jwt");
+    expect(document.token_endpoint_auth_methods_supported).toContain("private_key_jwt");
   });
 });

@@ -27,7 +27,14 @@ describe("provider metadata", () => {
     expect(document).toMatchObject({
       token_endpoint: "https://id.example.com/tenant/oauth/token",
       grant_types_supported: ["authorization_code", "refresh_token", "client_credentials"],
-      token_endpoint_auth_methods_supported: ["client_secret_basic", "client_secret_post", "none"],
+      token_endpoint_auth_methods_supported: [
+        "client_secret_basic",
+        "client_secret_post",
+        "private_key_jwt",
+        "none",
+      ],
+      // RFC 8414 §2: the algorithms private_key_jwt assertions may be signed with.
+      token_endpoint_auth_signing_alg_values_supported: ["RS256", "PS256", "ES256", "EdDSA"],
       id_token_signing_alg_values_supported: ["RS256"],
       subject_types_supported: ["public"],
     });
@@ -55,14 +62,26 @@ describe("provider metadata", () => {
       issuer: "https://id.example.com/tenant",
       introspection_endpoint: "https://id.example.com/tenant/oauth/introspect",
       // RFC 7662 §2.1: a public client cannot authenticate, so it cannot introspect.
-      introspection_endpoint_auth_methods_supported: ["client_secret_basic", "client_secret_post"],
+      introspection_endpoint_auth_methods_supported: [
+        "client_secret_basic",
+        "client_secret_post",
+        "private_key_jwt",
+      ],
+      introspection_endpoint_auth_signing_alg_values_supported: [
+        "RS256",
+        "PS256",
+        "ES256",
+        "EdDSA",
+      ],
       revocation_endpoint: "https://id.example.com/tenant/oauth/revoke",
       // RFC 7009 §2.1: a public client revokes its own tokens by naming itself.
       revocation_endpoint_auth_methods_supported: [
         "client_secret_basic",
         "client_secret_post",
+        "private_key_jwt",
         "none",
       ],
+      revocation_endpoint_auth_signing_alg_values_supported: ["RS256", "PS256", "ES256", "EdDSA"],
     });
   });
 

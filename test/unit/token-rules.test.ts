@@ -80,24 +80,29 @@ describe("the client authentication method of a request", () => {
   const header = basic("client:secret");
 
   it.each([
-    ["Basic", header, {}, { method: "client_secret_basic", clientId: "client", secret: "secret" }],
+    [
+      "Basic",
+      header,
+      {},
+      { method: "client_secret_basic", clientId: "client", secret: "secret", assertion: null },
+    ],
     [
       "Basic with the same client_id in the body",
       header,
       { client_id: "client" },
-      { method: "client_secret_basic", clientId: "client", secret: "secret" },
+      { method: "client_secret_basic", clientId: "client", secret: "secret", assertion: null },
     ],
     [
       "client_secret_post",
       undefined,
       { client_id: "client", client_secret: "secret" },
-      { method: "client_secret_post", clientId: "client", secret: "secret" },
+      { method: "client_secret_post", clientId: "client", secret: "secret", assertion: null },
     ],
     [
       "none",
       undefined,
       { client_id: "client" },
-      { method: "none", clientId: "client", secret: null },
+      { method: "none", clientId: "client", secret: null, assertion: null },
     ],
   ])("recognises %s", (_, authorization, params, expected) => {
     expect(presentedCredentials(authorization, params)).toEqual(expected);
@@ -121,7 +126,7 @@ describe("the client authentication method of a request", () => {
     ["no client at all", undefined, {}],
     ["a Bearer header", "Bearer abc", { client_id: "client" }],
     [
-      "private_key_jwt",
+      "a malformed client assertion",
       undefined,
       {
         client_id: "client",
