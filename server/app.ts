@@ -7,10 +7,14 @@ import type { Config } from "./config.ts";
 import type { Deps } from "./deps.ts";
 import { loadPageAssets } from "./http/assets.ts";
 import cookies from "./http/plugins/cookies.ts";
+import cors from "./http/plugins/cors.ts";
 import errorHandler from "./http/plugins/error-handler.ts";
 import forms from "./http/plugins/forms.ts";
+import requestMetrics from "./http/plugins/request-metrics.ts";
 import securityHeaders from "./http/plugins/security-headers.ts";
 import views from "./http/plugins/views.ts";
+import accountRoutes from "./http/routes/account.ts";
+import accountLoginRoutes from "./http/routes/account-login.ts";
 import adminRoutes from "./http/routes/admin.ts";
 import assetRoutes from "./http/routes/assets.ts";
 import authorizeRoutes from "./http/routes/authorize.ts";
@@ -21,6 +25,7 @@ import introspectRoutes from "./http/routes/introspect.ts";
 import jwksRoutes from "./http/routes/jwks.ts";
 import loginRoutes from "./http/routes/login.ts";
 import logoutRoutes from "./http/routes/logout.ts";
+import metricsRoutes from "./http/routes/metrics.ts";
 import registerRoutes from "./http/routes/register.ts";
 import registerClientRoutes from "./http/routes/register-client.ts";
 import revokeRoutes from "./http/routes/revoke.ts";
@@ -29,6 +34,7 @@ import userinfoRoutes from "./http/routes/userinfo.ts";
 import { loadKeyEncryptionKey } from "./keys/kek.ts";
 import { createKeyStore } from "./keys/keystore.ts";
 import { createClientJwksSource } from "./oauth/client-jwks-fetch.ts";
+import { createMetrics } from "./observability/metrics.ts";
 import { acquireDataDirLock, type DataDirLock } from "./store/data-dir-lock.ts";
 import { type Db, openDatabase } from "./store/db/index.ts";
 import { migrateToLatest } from "./store/db/migrate.ts";
@@ -131,6 +137,7 @@ export async function buildApp(
       now,
       log,
       clientJwks,
+      metrics: createMetrics(),
     };
     app.decorate("deps", deps);
 
@@ -146,13 +153,16 @@ export async function buildApp(
     app.addHook("onSend", async (_request, reply) => {
       if (closing) reply.header("connection", "close");
     });
+    await app.register(requestMetrics, { metrics: deps.metrics });
     await app.register(errorHandler);
     await app.register(forms);
     await app.register(securityHeaders, { config });
+    await app.register(cors, { deps });
     await app.register(cookies);
     const assets = await loadPageAssets(config);
     await app.register(views, { assets });
     await app.register(healthRoutes, { deps });
+    if (config.metricsPort === null) await app.register(metricsRoutes, { metrics: deps.metrics });
     await app.register(discoveryRoutes, { deps });
     await app.register(jwksRoutes, { deps });
     await app.register(assetRoutes, { assets });
@@ -164,6 +174,8 @@ export async function buildApp(
     await app.register(introspectRoutes, { deps });
     await app.register(revokeRoutes, { deps });
     await app.register(logoutRoutes, { deps });
+    await app.register(accountLoginRoutes, { deps });
+    await app.register(accountRoutes, { deps });
     if (config.registration !== "off") {
       await app.register(registerRoutes, { deps });
       await app.register(registerClientRoutes, { deps });

@@ -67,6 +67,20 @@ export interface Config {
   registrationAccessToken: string | null;
   /** The scopes a dynamically registered client may register. */
   registrationScopes: string[];
+  /** Failed logins of one account within loginFailureWindow before it is locked. */
+  loginMaxFailures: number;
+  /** Failed logins from one client IP within loginFailureWindow before it is refused. */
+  loginMaxFailuresPerIp: number;
+  /** How long failed logins are counted, in seconds (from the first failure). */
+  loginFailureWindow: number;
+  /** The first lock of an account, in seconds; each further lock doubles it. */
+  loginLockoutBase: number;
+  /** The longest lock, in seconds. */
+  loginLockoutMax: number;
+  /** Origins allowed to call token, userinfo, revoke and introspect from a browser; ["*"] = any. */
+  corsOrigins: string[];
+  /** Answer CORS requests at the introspection endpoint too. */
+  corsIntrospection: boolean;
   /** Serve the loopback-only admin API the `latchkey` CLI uses while the server runs. */
   adminApi: boolean;
   /** Seed and print a demo client and user at start (development only). */
@@ -75,6 +89,8 @@ export interface Config {
   shutdownTimeout: number;
   /** Trust X-Forwarded-* headers from a reverse proxy. */
   trustProxy: boolean;
+  /** Port of a separate listener for GET /metrics; null serves /metrics on the main port. */
+  metricsPort: number | null;
 }
 
 /** The defaults, one entry per option; documented in the README's configuration table. */
@@ -113,6 +129,21 @@ export const DEFAULTS = {
   // Self-registered clients may ask only for these scopes: API scopes stay with the operator,
   // or anyone could register a client_credentials client holding any permission.
   REGISTRATION_SCOPES: "openid profile email offline_access",
+  // NIST SP 800-63B §5.2.2 caps consecutive failures at 100; ten is well under it and still
+  // forgiving of typos. Failures are counted per account (known or not, so that a lock says
+  // nothing about whether an address has an account) and per client IP.
+  LOGIN_MAX_FAILURES: "10",
+  LOGIN_MAX_FAILURES_PER_IP: "100",
+  LOGIN_FAILURE_WINDOW: "1h",
+  // A lock lasts LOGIN_LOCKOUT_BASE, doubled for every further lock within a day, up to
+  // LOGIN_LOCKOUT_MAX: an online guesser gets a few dozen tries a day, the user a short wait.
+  LOGIN_LOCKOUT_BASE: "1m",
+  LOGIN_LOCKOUT_MAX: "1h",
+  // CORS_ORIGINS adds origins (comma-separated, or "*") to the origins of registered redirect
+  // URIs, which may always call token, userinfo and revoke; the JWKS and discovery are public.
+  CORS_ORIGINS: "",
+  // Introspection is for resource servers, not browsers.
+  CORS_INTROSPECTION: "off",
   // ADMIN_API and DEMO default to "on" in the embedded default and "off" otherwise
   SHUTDOWN_TIMEOUT: "10s",
   TRUST_PROXY: "off",
@@ -159,6 +190,14 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     }
     if (seconds < min) throw new ConfigError(name, `must be at least ${min} seconds`);
     return seconds;
+  };
+  const count = (name: keyof typeof DEFAULTS, max: number): number => {
+    const text = read(name);
+    const value = Number(text);
+    if (!/^\d+$/.test(text) || value < 1 || value > max) {
+      throw new ConfigError(name, `"${text}" is not a whole number from 1 to ${max}`);
+    }
+    return value;
   };
   const flag = (name: string, fallback: boolean): boolean => {
     const value = optional(name);
@@ -271,6 +310,15 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     // Set without the mode, it would leave registration open or off instead of protected.
     throw new ConfigError("REGISTRATION_ACCESS_TOKEN", "is used only with REGISTRATION=token");
   }
+  const loginMaxFailures = count("LOGIN_MAX_FAILURES", 100);
+  const loginMaxFailuresPerIp = count("LOGIN_MAX_FAILURES_PER_IP", 1_000_000);
+  const loginLockoutBase = duration("LOGIN_LOCKOUT_BASE");
+  const loginLockoutMax = duration("LOGIN_LOCKOUT_MAX");
+  if (loginLockoutBase > loginLockoutMax) {
+    throw new ConfigError("LOGIN_LOCKOUT_BASE", "must not exceed LOGIN_LOCKOUT_MAX");
+  }
+  const corsOrigins = parseCorsOrigins(read("CORS_ORIGINS"));
+
   const registrationScopes = read("REGISTRATION_SCOPES").split(" ").filter(Boolean);
   const badScope = registrationScopes.find((s) => !/^[\x21\x23-\x5b\x5d-\x7e]+$/.test(s));
   if (badScope !== undefined) {
@@ -305,11 +353,49 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     registration,
     registrationAccessToken,
     registrationScopes: [...new Set(registrationScopes)],
+    loginMaxFailures,
+    loginMaxFailuresPerIp,
+    loginFailureWindow: duration("LOGIN_FAILURE_WINDOW"),
+    loginLockoutBase,
+    loginLockoutMax,
+    corsOrigins,
+    corsIntrospection: flag("CORS_INTROSPECTION", false),
     adminApi: flag("ADMIN_API", embedded),
     demo: flag("DEMO", embedded),
     shutdownTimeout: duration("SHUTDOWN_TIMEOUT", 0),
     trustProxy: flag("TRUST_PROXY", false),
+    metricsPort: parseMetricsPort(optional("METRICS_PORT")),
   };
+}
+
+/** "https://a.example, https://b.example:8443" or "*" → origins as browsers send them. */
+function parseCorsOrigins(text: string): string[] {
+  const entries = text
+    .split(",")
+    .map((entry) => entry.trim())
+    .filter(Boolean);
+  if (entries.includes("*")) {
+    if (entries.length > 1) throw new ConfigError("CORS_ORIGINS", `"*" must stand alone`);
+    return ["*"];
+  }
+  return [
+    ...new Set(
+      entries.map((entry) => {
+        const url = URL.canParse(entry) ? new URL(entry) : null;
+        if (
+          !url ||
+          !/^https?:$/.test(url.protocol) ||
+          url.origin !== entry.replace(/\/$/, "").toLowerCase()
+        ) {
+          throw new ConfigError(
+            "CORS_ORIGINS",
+            `"${entry}" is not an origin like https://app.example`,
+          );
+        }
+        return url.origin;
+      }),
+    ),
+  ];
 }
 
 function parseRegistration(value: string | null, embedded: boolean): RegistrationMode {
@@ -322,6 +408,15 @@ function parseRegistration(value: string | null, embedded: boolean): Registratio
     );
   }
   return mode as RegistrationMode;
+}
+
+function parseMetricsPort(text: string | null): number | null {
+  if (text === null) return null;
+  const port = Number(text);
+  if (!/^\d+$/.test(text) || port < 0 || port > 65535) {
+    throw new ConfigError("METRICS_PORT", `"${text}" is not a port number (0-65535)`);
+  }
+  return port;
 }
 
 function parseIssuer(text: string): string {

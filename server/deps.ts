@@ -4,6 +4,7 @@ import type { Config } from "./config.ts";
 import type { KeyStore } from "./keys/keystore.ts";
 import type { Logger } from "./log.ts";
 import type { ClientJwksSource } from "./oauth/client-jwks-fetch.ts";
+import type { Metrics } from "./observability/metrics.ts";
 import type { Db } from "./store/db/index.ts";
 import type { KvStore } from "./store/kv/types.ts";
 
@@ -18,4 +19,6 @@ export interface Deps {
   log: Logger;
   /** The in-process cache of private_key_jwt clients' jwks_uri key sets. */
   clientJwks: ClientJwksSource;
+  /** This app's Prometheus registry and its counters and histograms. */
+  metrics: Metrics;
 }

@@ -2,9 +2,11 @@
 // SIGTERM/SIGINT: stop accepting, let in-flight requests finish (up to SHUTDOWN_TIMEOUT),
 // then close the database, the store and the key timers.
 
+import type { Server } from "node:http";
 import type { FastifyInstance } from "fastify";
 import { buildApp } from "./app.ts";
 import { ConfigError, loadConfig } from "./config.ts";
+import { startMetricsListener } from "./observability/metrics-listener.ts";
 import { seedDemo } from "./operator/demo.ts";
 
 function fail(message: string): never {
@@ -28,6 +30,7 @@ async function main(): Promise<void> {
     fail(`cannot start: ${err instanceof Error ? err.message : String(err)}`);
   }
 
+  let metricsListener: Server | null = null;
   let closing = false;
   const shutdown = (signal: string) => {
     if (closing) {
@@ -41,6 +44,8 @@ async function main(): Promise<void> {
       app.server.closeAllConnections();
     }, config.shutdownTimeout * 1000);
     force.unref();
+    metricsListener?.close();
+    metricsListener?.closeAllConnections();
     app.close().then(
       () => process.exit(0),
       (err: unknown) => {
@@ -62,10 +67,26 @@ async function main(): Promise<void> {
   }
   const address = app.server.address();
   const port = address && typeof address === "object" ? address.port : config.port;
+  let metricsPort: number | null = null;
+  if (config.metricsPort !== null) {
+    try {
+      const listener = await startMetricsListener(app.deps.metrics, {
+        port: config.metricsPort,
+        host: config.host,
+      });
+      metricsListener = listener;
+      const bound = listener.address();
+      metricsPort = bound && typeof bound === "object" ? bound.port : config.metricsPort;
+    } catch (err) {
+      await app.close();
+      fail(`cannot listen on ${config.host}:${config.metricsPort}: ${(err as Error).message}`);
+    }
+  }
   app.log.info(
     {
       issuer: config.issuer,
       port,
+      metricsPort,
       database: app.deps.dbKind,
       store: config.redisUrl ? "redis" : "memory",
     },

@@ -1,6 +1,6 @@
-// Password login. Every failure looks the same from outside: the same answer (null, shown as
-// one generic message) and about the same time, so that the login form cannot be used to find
-// out which addresses have accounts or which accounts are locked.
+// Password checking for login. An unknown address costs the same time as a wrong password, so
+// that the login form cannot be used to find out which addresses have accounts;
+// login-attempt.ts turns the result into one generic answer and applies the throttling.
 
 import type { Db } from "../store/db/index.ts";
 import { findUserByEmail, type User } from "../store/db/users.ts";
@@ -23,18 +23,26 @@ function normalizedOrNull(email: string): string | null {
   }
 }
 
-/** The user when the email and password are right and the account is not locked, else null. */
-export async function authenticateWithPassword(
+export interface PasswordCheck {
+  /** The account of the address, if there is one. */
+  user: User | null;
+  /** The address as accounts are keyed (trimmed and lowercased when it is no address). */
+  email: string;
+  passwordMatches: boolean;
+}
+
+/** Looks the address up and verifies the password, against the dummy hash when unknown. */
+export async function checkPassword(
   db: Db,
   email: string,
   password: string,
-): Promise<User | null> {
+): Promise<PasswordCheck> {
   const normalized = normalizedOrNull(email);
   const user = normalized === null ? null : await findUserByEmail(db, normalized);
   const hash = user?.passwordHash ?? (await timingDummyHash());
   const passwordMatches = await verifyPassword(hash, password);
-  if (!user || !passwordMatches || user.lockedAt !== null) return null;
-  return user;
+  const key = normalized ?? email.trim().toLowerCase();
+  return { user, email: key, passwordMatches };
 }
 
 /** Starts building the dummy hash at startup, so the first unknown-address login is not faster. */

@@ -5,6 +5,7 @@
 
 import argon2 from "argon2";
 import { invalidRequest } from "../errors.ts";
+import { isCommonPassword } from "./common-passwords.ts";
 
 export const PASSWORD_MIN_LENGTH = 8;
 export const PASSWORD_MAX_LENGTH = 256;
@@ -16,7 +17,11 @@ export const ARGON2_OPTIONS = {
   parallelism: 1,
 } as const;
 
-/** Throws invalid_request unless the password meets the length policy (in characters). */
+/**
+ * Throws invalid_request unless the password has 8 to 256 characters (Unicode code points
+ * after NFKC, not bytes: NIST counts characters, and a passphrase in any script is welcome)
+ * and is not one of the common passwords shipped with Latchkey.
+ */
 export function checkPasswordPolicy(password: string): void {
   const length = [...password.normalize("NFKC")].length;
   if (length < PASSWORD_MIN_LENGTH) {
@@ -24,6 +29,11 @@ export function checkPasswordPolicy(password: string): void {
   }
   if (length > PASSWORD_MAX_LENGTH) {
     throw invalidRequest(`The password must have at most ${PASSWORD_MAX_LENGTH} characters.`);
+  }
+  if (isCommonPassword(password)) {
+    throw invalidRequest(
+      "This password is one of the most commonly used ones and easy to guess; choose another.",
+    );
   }
 }
 

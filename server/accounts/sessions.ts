@@ -9,9 +9,10 @@
 // nothing.
 //
 // Sessions are found by cookie digest only; there is no index of a user's sessions. Ending
-// all of them ("log out everywhere", later a password change) stores a per-user cut-off
-// instead: a session created at or before it is dead. The cut-off needs to live only as long
-// as a session can (SESSION_ABSOLUTE_TTL), and costs a read of one more key per lookup.
+// all of them ("log out everywhere", a password change) stores a per-user cut-off instead: a
+// session created at or before it is dead, except the one session it may name (the browser
+// that changed the password stays signed in). The cut-off needs to live only as long as a
+// session can (SESSION_ABSOLUTE_TTL), and costs a read of one more key per lookup.
 
 import { randomBytes } from "node:crypto";
 import type { Config } from "../config.ts";
@@ -110,7 +111,7 @@ export async function findSession(
     deps.kv.get(cutOffKey(session.userId)),
     deps.kv.set(key, JSON.stringify(touched), remainingSeconds(touched, deps, nowMs)),
   ]);
-  if (cutOff !== null && session.createdAt <= Number(cutOff)) {
+  if (cutOff !== null && endedByCutOff(session, cutOff)) {
     await deps.kv.delete(key);
     return null;
   }
@@ -121,13 +122,25 @@ export async function endSession(deps: SessionDeps, cookieValue: string): Promis
   if (COOKIE_VALUE.test(cookieValue)) await deps.kv.delete(sessionKey(cookieValue));
 }
 
+// The stored cut-off: "<milliseconds>" or "<milliseconds>:<sid of the session it spares>".
+function endedByCutOff(session: LoginSession, stored: string): boolean {
+  const [before, sparedSid] = stored.split(":");
+  return session.createdAt <= Number(before) && session.sid !== sparedSid;
+}
+
 /**
  * Ends every session of the user that exists now, in every browser, by storing a cut-off
- * that findSession() checks. Returns the cut-off (milliseconds since the epoch). A later
- * cut-off replaces an earlier one, which it covers.
+ * that findSession() checks; `exceptSid` names one session that stays alive. Returns
+ * the cut-off (milliseconds since the epoch). A later cut-off replaces an earlier one, which
+ * it covers.
  */
-export async function endSessionsOfUser(deps: SessionDeps, userId: string): Promise<number> {
+export async function endSessionsOfUser(
+  deps: SessionDeps,
+  userId: string,
+  options: { exceptSid?: string } = {},
+): Promise<number> {
   const cutOff = deps.now().getTime();
-  await deps.kv.set(cutOffKey(userId), String(cutOff), deps.config.sessionAbsoluteTtl);
+  const value = options.exceptSid === undefined ? String(cutOff) : `${cutOff}:${options.exceptSid}`;
+  await deps.kv.set(cutOffKey(userId), value, deps.config.sessionAbsoluteTtl);
   return cutOff;
 }

@@ -1,6 +1,7 @@
 // Turns argv into the command to run, or the help to print. Pure, so it is unit-tested.
 
 import { formatHelp, type ParsedArgs, parseCommandArgs, UsageError, wantsHelp } from "./args.ts";
+import { auditCommand } from "./audit.ts";
 import { clientCommands } from "./client.ts";
 import { type Command, type CommandGroup, formatGroupHelp } from "./command.ts";
 import { keysCommands } from "./keys.ts";
@@ -16,6 +17,7 @@ export type Resolved =
 
 export function topHelp(): string {
   const rows: Array<[string, string]> = [[migrateCommand.path, migrateCommand.summary]];
+  rows.push([`${auditCommand.path} [--since DURATION|DATE]`, auditCommand.summary]);
   for (const group of GROUPS) {
     for (const command of group.commands) {
       rows.push([
@@ -65,6 +67,7 @@ export function resolveCommand(argv: string[]): Resolved {
   if (name === "help") return { kind: "help", text: topHelp() };
 
   if (name === migrateCommand.path) return run(migrateCommand, [...leading, ...tail]);
+  if (name === auditCommand.path) return run(auditCommand, [...leading, ...tail]);
   const group = GROUPS.find((g) => g.name === name);
   if (!group) throw new UsageError(`unknown command "${name}" (see latchkey --help)`);
 

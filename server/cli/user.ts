@@ -6,7 +6,8 @@ import { type ParsedArgs, stringValue, UsageError } from "./args.ts";
 import type { Command, CommandContext, CommandGroup } from "./command.ts";
 import { formatFields } from "./output.ts";
 
-const PASSWORD_POLICY = "Passwords have 8 to 256 characters and are stored as argon2id hashes.";
+const PASSWORD_POLICY =
+  "Passwords have 8 to 256 characters, must not be one of the common passwords Latchkey ships with, and are stored as argon2id hashes.";
 const PASSWORD_OPTION = {
   name: "password",
   value: "PASSWORD",
@@ -97,7 +98,8 @@ const unlock: Command = {
   path: "user unlock",
   positionals: ["EMAIL"],
   summary: "Unlock a locked user.",
-  description: "",
+  description:
+    "Lifts a lock made by `latchkey user lock` and a temporary one made by failed logins, and forgets the failures.",
   options: [],
   async run(args, ctx) {
     const user = await (await ctx.ops()).userUnlock({ email: args.positionals[0]! });

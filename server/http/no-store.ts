@@ -3,6 +3,7 @@
 
 import type { FastifyInstance } from "fastify";
 import type { RawParams } from "../oauth/params.ts";
+import type { EventOrigin } from "../observability/events.ts";
 import { requireFormBody } from "./plugins/forms.ts";
 
 export const NO_STORE = { "cache-control": "no-store", pragma: "no-cache" } as const;
@@ -10,6 +11,8 @@ export const NO_STORE = { "cache-control": "no-store", pragma: "no-cache" } as c
 export interface FormRequest {
   authorization: string | undefined;
   body: RawParams;
+  /** The client address and request id, for audit events. */
+  origin: EventOrigin;
 }
 
 /**
@@ -25,6 +28,7 @@ export function postFormEndpoint(
     const response = await handle({
       authorization: request.headers.authorization,
       body: (request.body ?? {}) as RawParams,
+      origin: { ip: request.ip, requestId: request.id },
     });
     reply.code(200).headers(NO_STORE);
     if (response === null) return reply.send();

@@ -10,7 +10,7 @@ export interface PageOptions extends CspOptions {
 
 export async function sendPage(
   reply: FastifyReply,
-  page: "login" | "consent" | "error" | "form-post" | "logout" | "logout-result",
+  page: "login" | "consent" | "error" | "form-post" | "logout" | "logout-result" | "account",
   context: Record<string, unknown>,
   options: PageOptions = {},
 ): Promise<FastifyReply> {

@@ -8,6 +8,10 @@ import type { Config } from "../config.ts";
 export const PAGE_PATHS = {
   login: "/interaction/:id/login",
   consent: "/interaction/:id/consent",
+  account: "/account",
+  accountLogin: "/account/login",
+  accountPassword: "/account/password",
+  accountRevokeApp: "/account/apps/revoke",
   stylesheet: "/assets/style.css",
   formPostScript: "/assets/form-post.js",
 } as const;

@@ -9,6 +9,7 @@ import { errors, type JWTHeaderParameters, type JWTPayload, jwtVerify, SignJWT }
 import type { Config } from "../config.ts";
 import { serverError } from "../errors.ts";
 import type { Logger } from "../log.ts";
+import { recordEvent } from "../observability/events.ts";
 import type { Db } from "../store/db/index.ts";
 import { listSigningKeys, type StoredSigningKey } from "../store/db/signing-keys.ts";
 import {
@@ -82,10 +83,21 @@ export async function createKeyStore(options: KeyStoreOptions): Promise<KeyStore
     cachedJwks = null;
   }
 
+  // A key created by the periodic maintenance is a rotation the system made on its own.
+  async function maintain(options: { wait?: boolean } = {}): Promise<void> {
+    const { created } = await maintainKeys(ctx, options);
+    if (created !== null) {
+      await recordEvent(
+        { db, log, now },
+        { type: "key.rotated", actor: "system", details: { kid: created } },
+      );
+    }
+  }
+
   let queue: Promise<void> = Promise.resolve();
   function refresh(): Promise<void> {
     const run = queue.then(async () => {
-      await maintainKeys(ctx);
+      await maintain();
       await load();
     });
     queue = run.catch(() => {});
@@ -94,7 +106,7 @@ export async function createKeyStore(options: KeyStoreOptions): Promise<KeyStore
 
   // A new instance must not start without a key: it waits for an instance that is
   // bootstrapping the first key instead of skipping the maintenance.
-  await maintainKeys(ctx, { wait: true });
+  await maintain({ wait: true });
   await load();
 
   let closed = false;

@@ -24,6 +24,7 @@
 
 import type { Deps } from "../deps.ts";
 import { invalidGrant } from "../errors.ts";
+import { type EventOrigin, recordEvent } from "../observability/events.ts";
 import { isRefreshTokenActive } from "../tokens/refresh-tokens.ts";
 import { denyAccessToken, revokeFamily } from "../tokens/revocation.ts";
 import { TOKEN_ENDPOINT_AUTH_METHODS } from "./client-auth.ts";
@@ -43,7 +44,7 @@ type RevocationDeps = Pick<Deps, "config" | "db" | "kv" | "keys" | "now" | "clie
 
 export async function revokeToken(
   deps: RevocationDeps,
-  request: { authorization: string | undefined; body: RawParams },
+  request: { authorization: string | undefined; body: RawParams; origin?: EventOrigin },
 ): Promise<void> {
   const { client, method, token } = await readTokenRequest(deps, request, {
     endpoint: "revocation",
@@ -52,6 +53,15 @@ export async function revokeToken(
   });
   const presented = await findPresentedToken(deps, token);
   if (presented === null) return;
+  const revoked = (details: Record<string, unknown>, userId: string | null) =>
+    recordEvent(deps, {
+      type: "token.revoked",
+      actor: client.id,
+      clientId: client.id,
+      userId,
+      details,
+      ...request.origin,
+    });
 
   const owner = tokenClientId(presented);
   if (owner !== client.id) {
@@ -71,12 +81,15 @@ export async function revokeToken(
   if (presented.kind === "access_token") {
     await denyAccessToken(deps.kv, presented.claims, deps.now(), deps.config.clockSkew);
     deps.log.info({ clientId: client.id, jti: presented.claims.jti }, "access token revoked");
+    const subject = presented.claims.sub === client.id ? null : (presented.claims.sub ?? null);
+    await revoked({ token_type: "access_token", jti: presented.claims.jti }, subject);
     return;
   }
   const { family } = presented.found;
   if (family.revokedAt !== null) return;
   await revokeFamily(deps, family.id, "revoked by its client");
   deps.log.info({ clientId: client.id, familyId: family.id }, "refresh family revoked");
+  await revoked({ token_type: "refresh_token", family_id: family.id }, family.userId);
 }
 
 /** Whether the token still works: found access tokens passed verification, so they do. */

@@ -3,17 +3,35 @@
 // grant, the grant's required parameters; then the grant module takes over.
 
 import type { Deps } from "../deps.ts";
-import { invalidRequest, unauthorizedClient, unsupportedGrantType } from "../errors.ts";
+import { invalidRequest, OAuthError, unauthorizedClient, unsupportedGrantType } from "../errors.ts";
+import type { EventOrigin } from "../observability/events.ts";
 import { authenticateClient } from "./client-auth.ts";
 import { ENDPOINT_PATHS } from "./endpoints.ts";
 import type { GrantDeps, TokenResponse } from "./grants/grant.ts";
 import { GRANTS } from "./grants/index.ts";
 import { type RawParams, singleValued } from "./params.ts";
 
+type TokenRequest = { authorization: string | undefined; body: RawParams; origin?: EventOrigin };
+
+/** Counts every answer: tokens by grant type, errors by their RFC code. */
 export async function handleTokenRequest(
   deps: GrantDeps & Pick<Deps, "clientJwks">,
-  request: { authorization: string | undefined; body: RawParams },
+  request: TokenRequest,
 ): Promise<TokenResponse> {
+  try {
+    const { response, grantType } = await tokenResponse(deps, request);
+    deps.metrics.tokensIssued.inc({ grant_type: grantType });
+    return response;
+  } catch (err) {
+    deps.metrics.tokenErrors.inc({ error: err instanceof OAuthError ? err.error : "server_error" });
+    throw err;
+  }
+}
+
+async function tokenResponse(
+  deps: GrantDeps & Pick<Deps, "clientJwks">,
+  request: TokenRequest,
+): Promise<{ response: TokenResponse; grantType: string }> {
   const { body } = request;
   const grantType = body.grant_type;
   if (Array.isArray(grantType)) throw invalidRequest('The "grant_type" parameter is repeated.');
@@ -35,5 +53,7 @@ export async function handleTokenRequest(
   }
   const missing = grant.parameters.required.find((name) => params[name] === undefined);
   if (missing !== undefined) throw invalidRequest(`The ${missing} parameter is missing.`);
-  return grant.handle(deps, { client, params, raw: body });
+  const origin = request.origin ?? {};
+  const response = await grant.handle(deps, { client, params, raw: body, origin });
+  return { response, grantType: grant.grantType };
 }

@@ -17,6 +17,7 @@ export const OPERATION_NAMES = [
   "userLogoutAll",
   "keysList",
   "keysRotate",
+  "auditList",
 ] as const;
 
 export type OperationName = (typeof OPERATION_NAMES)[number];

@@ -3,6 +3,7 @@
 // running server's admin API. Inputs and outputs are plain JSON in the wire spelling, so both
 // paths behave and print the same.
 
+import { accountKey, clearAccount } from "../accounts/login-throttle.ts";
 import { logOutEverywhere } from "../accounts/logout.ts";
 import {
   createUser,
@@ -22,10 +23,11 @@ import {
   listClients,
   rotateClientSecret,
 } from "../oauth/clients.ts";
-import { insertAuditEvent } from "../store/db/audit-events.ts";
+import { recordEvent } from "../observability/events.ts";
 import type { Db } from "../store/db/index.ts";
 import { migrateToLatest } from "../store/db/migrate.ts";
 import type { KvStore } from "../store/kv/types.ts";
+import { type AuditEventView, type AuditListInput, auditList } from "./audit.ts";
 import type { OperationName } from "./names.ts";
 import {
   type ClientView,
@@ -39,6 +41,7 @@ import {
   type UserView,
 } from "./views.ts";
 
+export type { AuditEventView, AuditListInput } from "./audit.ts";
 export type { ClientView, ClientWithSecret, KeyView, LogoutAllView, UserView } from "./views.ts";
 
 export type NoInput = Record<string, never>;
@@ -96,6 +99,8 @@ export interface Operations extends OperationTable {
   keysList(input: NoInput): Promise<KeyView[]>;
   /** The keys after the rotation, in signing order: the last one is the key taking over. */
   keysRotate(input: NoInput): Promise<KeyView[]>;
+  /** The audit trail, oldest first: the newest `limit` events since `since`. */
+  auditList(input: AuditListInput): Promise<AuditEventView[]>;
 }
 
 export interface OperationsContext {
@@ -134,6 +139,12 @@ export function createOperations(ctx: OperationsContext): Operations {
         },
         now(),
       );
+      await recordEvent(ctx, {
+        type: "client.created",
+        actor: "operator",
+        clientId: client.id,
+        details: { client_name: client.name },
+      });
       return toClientWithSecret(client, secret);
     },
     async clientList() {
@@ -143,15 +154,24 @@ export function createOperations(ctx: OperationsContext): Operations {
       return toClientView(await getClient(db, input.client_id));
     },
     async clientDelete(input) {
-      return toClientView(await deleteClient(db, input.client_id));
+      const client = await deleteClient(db, input.client_id);
+      await recordEvent(ctx, { type: "client.deleted", actor: "operator", clientId: client.id });
+      return toClientView(client);
     },
     async clientRotateSecret(input) {
       const { client, secret } = await rotateClientSecret(db, input.client_id, now());
+      await recordEvent(ctx, {
+        type: "client.secret_rotated",
+        actor: "operator",
+        clientId: client.id,
+      });
       return toClientWithSecret(client, secret);
     },
 
     async userCreate(input) {
-      return toUserView(await createUser(db, input, now()));
+      const user = await createUser(db, input, now());
+      await recordEvent(ctx, { type: "user.created", actor: "operator", userId: user.id });
+      return toUserView(user);
     },
     async userShow(input) {
       return toUserView(await getUserByEmail(db, input.email));
@@ -160,19 +180,33 @@ export function createOperations(ctx: OperationsContext): Operations {
       return toUserView(await setUserPassword(db, input.email, input.password, now()));
     },
     async userLock(input) {
-      return toUserView(await lockUser(db, input.email, now()));
+      const user = await lockUser(db, input.email, now());
+      await recordEvent(ctx, { type: "account.locked", actor: "operator", userId: user.id });
+      return toUserView(user);
     },
     async userUnlock(input) {
-      return toUserView(await unlockUser(db, input.email, now()));
+      const user = await unlockUser(db, input.email, now());
+      // Also ends a temporary lock from failed logins, and forgets the failures and earlier
+      // locks. Servers without a shared store keep those in memory, out of reach: the
+      // permanent lock is lifted anyway and the temporary one ends by itself.
+      try {
+        await clearAccount({ kv: await ctx.kv() }, accountKey({ userId: user.id }));
+      } catch (err) {
+        ctx.log.warn({ err }, "could not clear the temporary login lock");
+      }
+      await recordEvent(ctx, { type: "account.unlocked", actor: "operator", userId: user.id });
+      return toUserView(user);
     },
     async userDelete(input) {
-      return toUserView(await deleteUser(db, input.email));
+      const user = await deleteUser(db, input.email);
+      await recordEvent(ctx, { type: "user.deleted", actor: "operator", userId: user.id });
+      return toUserView(user);
     },
     async userLogoutAll(input) {
       const user = await getUserByEmail(db, input.email);
       const kv = await ctx.kv();
       const result = await logOutEverywhere({ db, kv, config: ctx.config, now }, user.id);
-      await insertAuditEvent(db, {
+      await recordEvent(ctx, {
         type: "user.logout_all",
         actor: "operator",
         userId: user.id,
@@ -180,7 +214,6 @@ export function createOperations(ctx: OperationsContext): Operations {
           sessions_ended_before: result.sessionsEndedBefore.toISOString(),
           families_revoked: result.familiesRevoked,
         },
-        at: now(),
       });
       return {
         user: toUserView(user),
@@ -200,8 +233,15 @@ export function createOperations(ctx: OperationsContext): Operations {
         now,
         log: ctx.log,
       });
+      await recordEvent(ctx, {
+        type: "key.rotated",
+        actor: "operator",
+        details: { kid: rotation.kid, activates_at: rotation.activatesAt.toISOString() },
+      });
       await ctx.afterKeysRotate?.();
       return rotation.keys.map(toKeyView);
     },
+
+    auditList: (input) => auditList(db, input, now()),
   };
 }

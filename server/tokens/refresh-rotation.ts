@@ -20,6 +20,8 @@
 import type { Config } from "../config.ts";
 import { invalidGrant } from "../errors.ts";
 import type { Logger } from "../log.ts";
+import { type EventOrigin, recordEvent } from "../observability/events.ts";
+import type { Metrics } from "../observability/metrics.ts";
 import type { Db } from "../store/db/index.ts";
 import {
   findRefreshTokenByDigest,
@@ -41,6 +43,7 @@ export interface RotationDeps {
   kv: KvStore;
   now: () => Date;
   log: Logger;
+  metrics: Pick<Metrics, "refreshReuseDetections">;
   config: Pick<
     Config,
     "refreshTokenIdleTtl" | "refreshTokenReuseGrace" | "accessTokenTtl" | "clockSkew"
@@ -65,7 +68,9 @@ export interface Rotation<T> {
  */
 export type IssueWithRotation<T> = (grant: { family: RefreshFamily; user: User }) => Promise<T>;
 
-type Outcome<T> = { ok: true; rotation: Rotation<T> } | { ok: false; detail: string };
+type Outcome<T> =
+  | { ok: true; rotation: Rotation<T> }
+  | { ok: false; detail: string; reused?: RefreshFamily };
 
 // One description for every refusal, so a caller learns nothing about someone else's token.
 const REFUSED = "The refresh token is invalid, expired or revoked.";
@@ -76,7 +81,7 @@ const REFUSED = "The refresh token is invalid, expired or revoked.";
  */
 export async function rotateRefreshToken<T>(
   deps: RotationDeps,
-  request: { presented: string; clientId: string },
+  request: { presented: string; clientId: string; origin?: EventOrigin },
   issue: IssueWithRotation<T>,
 ): Promise<Rotation<T>> {
   const { presented, clientId } = request;
@@ -108,7 +113,11 @@ export async function rotateRefreshToken<T>(
           { clientId, familyId: family.id },
           "refresh token reused; its family is revoked",
         );
-        return { ok: false, detail: `reuse of a rotated token of family ${family.id}` };
+        return {
+          ok: false,
+          detail: `reuse of a rotated token of family ${family.id}`,
+          reused: family,
+        };
       }
       const issued = await issue({ family, user });
       await touchRefreshFamily(tx, family.id, now);
@@ -131,7 +140,21 @@ export async function rotateRefreshToken<T>(
     await touchRefreshFamily(tx, family.id, now);
     return { ok: true, rotation: { family, refreshToken: successor, repeated: false, issued } };
   });
-  if (!outcome.ok) throw invalidGrant(REFUSED, outcome.detail);
+  if (!outcome.ok) {
+    // Recorded after the transaction has committed the revocation.
+    if (outcome.reused) {
+      deps.metrics.refreshReuseDetections.inc();
+      await recordEvent(deps, {
+        type: "refresh.reuse_detected",
+        actor: clientId,
+        clientId,
+        userId: outcome.reused.userId,
+        details: { family_id: outcome.reused.id },
+        ...request.origin,
+      });
+    }
+    throw invalidGrant(REFUSED, outcome.detail);
+  }
   return outcome.rotation;
 }
 

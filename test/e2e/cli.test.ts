@@ -247,9 +247,9 @@ function everyCommand(env: () => Record<string, string>, jwksUrl: () => string) 
     expect(fromStdin).toMatch(/^Created user bob@example\.com\.\n/);
 
     const [duplicate, weak, invalid] = await Promise.all([
-      cli(["user", "create", "--email", "alice@EXAMPLE.com", "--password", "whatever1"]),
+      cli(["user", "create", "--email", "alice@EXAMPLE.com", "--password", "whatever-7q"]),
       cli(["user", "create", "--email", "carol@example.com", "--password", "short"]),
-      cli(["user", "create", "--email", "not-an-email", "--password", "whatever1"]),
+      cli(["user", "create", "--email", "not-an-email", "--password", "whatever-7q"]),
     ]);
     expect(failed(duplicate)).toBe("latchkey: A user with email alice@example.com already exists.");
     expect(failed(weak)).toBe("latchkey: The password must have at least 8 characters.");
@@ -395,6 +395,30 @@ function everyCommand(env: () => Record<string, string>, jwksUrl: () => string) 
       if (!published.includes(rotation.kid)) await sleep(100);
     }
     expect(published).toContain(rotation.kid);
+  });
+
+  it("audit: the operator's changes, newest last, filtered by --since, --type and --limit", async () => {
+    type EventJson = { at: string; type: string; actor: string | null; user_id: string | null };
+    const events = json<EventJson[]>(await cli(["audit", "--since", "1h", "--json"]));
+    const types = events.map((e) => e.type);
+    for (const type of ["client.created", "user.created", "account.locked", "key.rotated"]) {
+      expect(types).toContain(type);
+    }
+    expect(types).toContain("account.unlocked");
+    expect(events.find((e) => e.type === "key.rotated" && e.actor === "operator")).toBeDefined();
+    const times = events.map((e) => Date.parse(e.at));
+    expect(times).toEqual([...times].sort((a, b) => a - b));
+    const created = json<EventJson[]>(await cli(["audit", "--type", "user.created", "--json"]));
+    expect(created.length).toBeGreaterThan(0);
+    expect(created.every((e) => e.type === "user.created" && e.actor === "operator")).toBe(true);
+    const last = json<EventJson[]>(await cli(["audit", "--limit", "1", "--json"]));
+    expect(last).toEqual([events.at(-1)]);
+    const future = new Date(Date.now() + 3_600_000).toISOString();
+    expect(json(await cli(["audit", "--since", future, "--json"]))).toEqual([]);
+    const text = ok(await cli(["audit", "--type", "key.rotated"]));
+    expect(text).toMatch(/^TIME +TYPE +ACTOR +USER +CLIENT +IP +REQUEST ID +DETAILS\n/);
+    expect(text).toMatch(/ key\.rotated +operator /);
+    expect(failed(await cli(["audit", "--since", "yesterday"]))).toContain('"yesterday"');
   });
 
   it("usage errors exit 2 with one line; --help documents every level", async () => {

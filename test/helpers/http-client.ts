@@ -70,6 +70,10 @@ export class HttpClient {
     return [...this.#cookies.keys()];
   }
 
+  cookieValue(name: string): string | undefined {
+    return this.#cookies.get(name);
+  }
+
   clearCookies(): void {
     this.#cookies.clear();
   }

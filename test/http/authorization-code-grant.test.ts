@@ -449,6 +449,7 @@ describe("the authorization_code grant", () => {
             client: rp.client,
             params: { code, redirect_uri: REDIRECT_URI, code_verifier: verifier },
             raw: {},
+            origin: {},
           },
         ),
       ).rejects.toMatchObject({ error: "invalid_grant" });

@@ -92,6 +92,7 @@ describe("userLogoutAll", () => {
       .selectFrom("audit_events")
       .selectAll()
       .where("user_id", "=", user.id)
+      .where("type", "=", "user.logout_all")
       .execute();
     expect(audit).toEqual([
       expect.objectContaining({

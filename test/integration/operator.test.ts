@@ -64,7 +64,7 @@ describe("user operations", () => {
     ).rejects.toThrow("A user with email kim@example.org already exists.");
     const results = await Promise.allSettled(
       ["Race@example.org", "race@EXAMPLE.org", "race@example.org"].map((email) =>
-        ops.userCreate({ email, password: "password1" }),
+        ops.userCreate({ email, password: "race-pass-7" }),
       ),
     );
     expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);

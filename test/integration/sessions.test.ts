@@ -101,6 +101,18 @@ describe("login sessions", () => {
     expect(await kv.get("sessions-revoked-before:cut")).toBeNull();
   });
 
+  it("spares the one session a cut-off names, and only until a later cut-off", async () => {
+    const current = await startSession(deps, { userId: "spare", amr: ["pwd"] });
+    const other = await startSession(deps, { userId: "spare", amr: ["pwd"] });
+    const cutOff = await endSessionsOfUser(deps, "spare", { exceptSid: current.session.sid });
+    expect(await kv.get("sessions-revoked-before:spare")).toBe(`${cutOff}:${current.session.sid}`);
+    expect(await findSession(deps, other.cookieValue)).toBeNull();
+    expect(await findSession(deps, current.cookieValue)).not.toBeNull();
+    clock.advance(1);
+    await endSessionsOfUser(deps, "spare");
+    expect(await findSession(deps, current.cookieValue)).toBeNull();
+  });
+
   it.each([undefined, "", "short", `${"x".repeat(42)}!`, "a".repeat(44)])(
     "finds nothing for the cookie value %j",
     async (value) => {

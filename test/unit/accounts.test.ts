@@ -49,10 +49,24 @@ describe("email normalisation", () => {
 describe("password policy", () => {
   it("needs 8 to 256 characters, counted as characters rather than bytes", () => {
     expect(() => checkPasswordPolicy("1234567")).toThrow("at least 8 characters");
-    expect(() => checkPasswordPolicy("12345678")).not.toThrow();
+    expect(() => checkPasswordPolicy("9d2k-xq7")).not.toThrow();
     expect(() => checkPasswordPolicy("🔑".repeat(8))).not.toThrow();
     expect(() => checkPasswordPolicy("x".repeat(256))).not.toThrow();
     expect(() => checkPasswordPolicy("x".repeat(257))).toThrow("at most 256 characters");
+  });
+
+  it.each(["password", "PASSWORD", "Password1", "iloveyou", "qwerty123", "letmein!", "12345678"])(
+    "refuses the common password %s, whatever its case",
+    (password) => {
+      expect(() => checkPasswordPolicy(password)).toThrow(
+        "This password is one of the most commonly used ones and easy to guess; choose another.",
+      );
+    },
+  );
+
+  it("accepts an uncommon password and a long passphrase", () => {
+    expect(() => checkPasswordPolicy("correct horse battery staple")).not.toThrow();
+    expect(() => checkPasswordPolicy("password-for-latchkey-7")).not.toThrow();
   });
 
   it("hashes with argon2id, m=19456 KiB, t=2, p=1, and verifies", async () => {

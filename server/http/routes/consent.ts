@@ -12,6 +12,7 @@ import { completeAuthorization, resolveStep } from "../../oauth/authorize-flow.t
 import { findInteraction, finishInteraction, type Interaction } from "../../oauth/interactions.ts";
 import type { RawParams } from "../../oauth/params.ts";
 import { describeScopes } from "../../oauth/scopes.ts";
+import { recordEvent } from "../../observability/events.ts";
 import { type Client, findClientById } from "../../store/db/clients.ts";
 import type { User } from "../../store/db/users.ts";
 import {
@@ -145,6 +146,15 @@ export default async function consentRoutes(
           step.session,
           "granted",
         );
+        await recordEvent(deps, {
+          type: "consent.granted",
+          actor: step.session.userId,
+          userId: step.session.userId,
+          clientId: client.id,
+          ip: request.ip,
+          requestId: request.id,
+          details: { scopes: interaction.request.scopes },
+        });
         return await sendAuthorizationResponse(reply, response, 303);
       } catch (err) {
         return sendAuthorizationError(request, reply, deps.config, err, interaction.request, 303);

@@ -5,7 +5,8 @@
 // every cause.
 
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import { authenticateWithPassword, prepareLogin } from "../../accounts/login.ts";
+import { prepareLogin } from "../../accounts/login.ts";
+import { attemptLogin } from "../../accounts/login-attempt.ts";
 import { startSession } from "../../accounts/sessions.ts";
 import type { Deps } from "../../deps.ts";
 import { completeAuthorization, resolveStep } from "../../oauth/authorize-flow.ts";
@@ -31,6 +32,10 @@ import { formActionSource } from "../plugins/security-headers.ts";
 import { readSessionCookie, setSessionCookie } from "../session-cookie.ts";
 
 const LOGIN_FAILED = "The email address or password is incorrect.";
+// Shown for a temporarily locked account, known or not, and for a throttled IP, with 403: the
+// page is HTML, so this is where an API would answer 403 account_locked.
+const LOGIN_BLOCKED =
+  "Too many failed sign-in attempts. Sign-in is temporarily blocked; try again later.";
 const EMAIL_MAX_LENGTH = 254;
 
 type Params = { id: string };
@@ -95,11 +100,20 @@ export default async function loginRoutes(
       }
       const email = typeof form.email === "string" ? form.email.slice(0, EMAIL_MAX_LENGTH) : "";
       const password = typeof form.password === "string" ? form.password : "";
-      const user = await authenticateWithPassword(deps.db, email, password);
-      if (!user) {
-        request.log.info({ outcome: "failure" }, "login");
-        return showLogin(request, reply, id, found, { email, error: LOGIN_FAILED, status: 400 });
+      const result = await attemptLogin(deps, {
+        email,
+        password,
+        ip: request.ip,
+        requestId: request.id,
+        clientId: found.client.id,
+      });
+      if (result.outcome !== "success") {
+        request.log.info({ outcome: result.outcome }, "login");
+        const error = result.outcome === "blocked" ? LOGIN_BLOCKED : LOGIN_FAILED;
+        const status = result.outcome === "blocked" ? 403 : 400;
+        return showLogin(request, reply, id, found, { email, error, status });
       }
+      const { user } = result;
       request.log.info({ outcome: "success", userId: user.id }, "login");
 
       const { interaction, client } = found;

@@ -23,6 +23,7 @@ import {
 } from "../../oauth/logout-request.ts";
 import type { RawParams } from "../../oauth/params.ts";
 import { ENDPOINT_PATHS } from "../../oauth/provider-metadata.ts";
+import { recordEvent } from "../../observability/events.ts";
 import { findClientById } from "../../store/db/clients.ts";
 import { findUserById } from "../../store/db/users.ts";
 import {
@@ -127,7 +128,16 @@ export default async function logoutRoutes(
     }
 
     const signOut = async () => {
-      await logOutSession(deps, cookieValue, session);
+      const families = await logOutSession(deps, cookieValue, session);
+      await recordEvent(deps, {
+        type: "user.logout",
+        actor: session.userId,
+        userId: session.userId,
+        clientId: logoutRequest.client?.id ?? null,
+        ip: request.ip,
+        requestId: request.id,
+        details: { families_revoked: families },
+      });
       clearSessionCookie(reply, deps.config);
       return finish(request, reply, logoutRequest, "signed-out", status);
     };

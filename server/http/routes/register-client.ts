@@ -14,6 +14,7 @@ import {
   updateRegistration,
 } from "../../oauth/registration.ts";
 import { presentedBearerToken } from "../../oauth/registration-access.ts";
+import { recordEvent } from "../../observability/events.ts";
 import { requireJsonBody } from "../json-body.ts";
 import { NO_STORE } from "../no-store.ts";
 
@@ -34,6 +35,13 @@ export default async function registerClientRoutes(
     config: deps.config,
     now: deps.now(),
   });
+  // Dynamic registration changes are made by the client itself, with its registration token.
+  const recordChange = (
+    request: FastifyRequest,
+    type: "client.updated" | "client.deleted",
+    clientId: string,
+  ) =>
+    recordEvent(deps, { type, actor: clientId, clientId, ip: request.ip, requestId: request.id });
   const token = (request: FastifyRequest) =>
     presentedBearerToken({
       authorization: request.headers.authorization,
@@ -53,12 +61,14 @@ export default async function registerClientRoutes(
       request.body,
     );
     request.log.info({ client_id: client.id }, "client registration updated");
+    await recordChange(request, "client.updated", client.id);
     return noStore(reply).send(information);
   });
 
   app.delete<ClientRoute>(PATH, async (request, reply) => {
     await deleteRegistration(context(), request.params.client_id, token(request));
     request.log.info({ client_id: request.params.client_id }, "client registration deleted");
+    await recordChange(request, "client.deleted", request.params.client_id);
     return reply.code(204).headers(NO_STORE).send();
   });
 }

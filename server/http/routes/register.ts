@@ -9,6 +9,7 @@ import type { RawParams } from "../../oauth/params.ts";
 import { ENDPOINT_PATHS } from "../../oauth/provider-metadata.ts";
 import { registerClient } from "../../oauth/registration.ts";
 import { checkInitialAccessToken } from "../../oauth/registration-access.ts";
+import { recordEvent } from "../../observability/events.ts";
 import { requireJsonBody } from "../json-body.ts";
 import { NO_STORE } from "../no-store.ts";
 
@@ -34,6 +35,14 @@ export default async function registerRoutes(
         { client_id: client.id, auth_method: client.authMethod, grant_types: client.grantTypes },
         "client registered",
       );
+      await recordEvent(deps, {
+        type: "client.created",
+        actor: client.id,
+        clientId: client.id,
+        ip: request.ip,
+        requestId: request.id,
+        details: { client_name: client.name, registration: true },
+      });
       return reply
         .code(201)
         .headers(NO_STORE)

@@ -1,6 +1,7 @@
 // Request bodies of the admin API, one per operation (see server/operator/operations.ts).
 // They check shape and size; the business rules behind them give the precise messages.
 
+import { AUDIT_MAX_LIMIT } from "../../operator/audit.ts";
 import type { OperationName } from "../../operator/names.ts";
 
 const text = (maxLength: number) => ({ type: "string", minLength: 1, maxLength }) as const;
@@ -51,4 +52,9 @@ export const ADMIN_BODY_SCHEMAS: Record<OperationName, object> = {
   userLogoutAll: email,
   keysList: none,
   keysRotate: none,
+  auditList: object({
+    since: text(100),
+    type: text(100),
+    limit: { type: "integer", minimum: 1, maximum: AUDIT_MAX_LIMIT },
+  }),
 };

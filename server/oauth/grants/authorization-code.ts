@@ -3,6 +3,7 @@
 // store before anything else, so it can be tried only once: a failed check burns it too.
 
 import { invalidGrant } from "../../errors.ts";
+import { type EventOrigin, recordEvent } from "../../observability/events.ts";
 import { findUserById } from "../../store/db/users.ts";
 import { issueAccessToken } from "../../tokens/access-token.ts";
 import {
@@ -34,6 +35,11 @@ export const parameters = {
  * How long a redeemed code is remembered, so that a second redemption can revoke what the
  * first one received: at least as long as the access tokens issued from it stay valid.
  */
+async function codeReused(deps: GrantDeps, clientId: string, origin: EventOrigin): Promise<void> {
+  deps.metrics.codeReuseDetections.inc();
+  await recordEvent(deps, { type: "code.reuse_detected", actor: clientId, clientId, ...origin });
+}
+
 function usedMarkerTtl(deps: GrantDeps): number {
   return Math.max(deps.config.accessTokenTtl, deps.config.authCodeTtl);
 }
@@ -61,7 +67,7 @@ function checkPkce(client: Client, grant: AuthorizationCodeGrant, params: Params
 
 export async function handle(
   deps: GrantDeps,
-  { client, params, raw }: GrantRequest,
+  { client, params, raw, origin }: GrantRequest,
 ): Promise<TokenResponse> {
   const markerTtl = usedMarkerTtl(deps);
   const redemption = await redeemAuthorizationCode(deps.kv, params.code ?? "", markerTtl);
@@ -75,6 +81,7 @@ export async function handle(
       await revokeIssuedTokens(deps, redemption.issued, "authorization code reused");
     }
     deps.log.warn({ clientId: client.id }, "authorization code reused; its tokens are revoked");
+    await codeReused(deps, client.id, origin);
     throw invalidGrant("The authorization code has already been used.");
   }
 

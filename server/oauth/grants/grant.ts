@@ -2,17 +2,20 @@
 // hands it: an authenticated client that is registered for the grant, and its parameters.
 
 import type { Deps } from "../../deps.ts";
+import type { EventOrigin } from "../../observability/events.ts";
 import type { GrantType } from "../client-metadata.ts";
 import type { Client } from "../clients.ts";
 import type { Params, RawParams } from "../params.ts";
 
-export type GrantDeps = Pick<Deps, "config" | "db" | "kv" | "keys" | "now" | "log">;
+export type GrantDeps = Pick<Deps, "config" | "db" | "kv" | "keys" | "now" | "log" | "metrics">;
 
 export interface GrantRequest {
   client: Client;
   /** Single-valued parameters; the repeatable ones are read from `raw`. */
   params: Params;
   raw: RawParams;
+  /** The client address and request id, for audit events. */
+  origin: EventOrigin;
 }
 
 /** RFC 6749 §5.1, plus the ID token of OIDC Core §3.1.3.3. */

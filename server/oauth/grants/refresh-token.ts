@@ -23,11 +23,11 @@ export const parameters = {
 
 export async function handle(
   deps: GrantDeps,
-  { client, params, raw }: GrantRequest,
+  { client, params, raw, origin }: GrantRequest,
 ): Promise<TokenResponse> {
   const rotation = await rotateRefreshToken(
     deps,
-    { presented: params.refresh_token ?? "", clientId: client.id },
+    { presented: params.refresh_token ?? "", clientId: client.id, origin },
     async ({ family, user }) => {
       const scope = narrowScope(params.scope, family.scope);
       const audience = grantedAudience(

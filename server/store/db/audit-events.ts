@@ -30,3 +30,44 @@ export async function insertAuditEvent(db: Db, event: NewAuditEvent): Promise<vo
     })
     .execute();
 }
+
+export interface AuditEvent {
+  id: string;
+  at: Date;
+  type: string;
+  actor: string | null;
+  userId: string | null;
+  clientId: string | null;
+  ip: string | null;
+  requestId: string | null;
+  details: Record<string, unknown>;
+}
+
+/** The newest `limit` events at or after `since` (of one type if given), oldest first. */
+export async function listAuditEvents(
+  db: Db,
+  filter: { since: Date | null; type: string | null; limit: number },
+): Promise<AuditEvent[]> {
+  let query = db.selectFrom("audit_events").selectAll();
+  if (filter.since !== null) query = query.where("at", ">=", filter.since);
+  if (filter.type !== null) query = query.where("type", "=", filter.type);
+  const rows = await query
+    .orderBy("at", "desc")
+    .orderBy("id", "desc")
+    .limit(filter.limit)
+    .execute();
+  return rows.reverse().map((row) => ({
+    id: String(row.id),
+    at: new Date(row.at),
+    type: row.type,
+    actor: row.actor,
+    userId: row.user_id,
+    clientId: row.client_id,
+    ip: row.ip,
+    requestId: row.request_id,
+    details: (typeof row.details === "string" ? JSON.parse(row.details) : row.details) as Record<
+      string,
+      unknown
+    >,
+  }));
+}

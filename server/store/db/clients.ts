@@ -1,6 +1,7 @@
 // Queries on the clients table. Rows are mapped to camelCase Client objects here and nowhere
 // else; list columns are jsonb and arrive parsed.
 
+import { sql } from "kysely";
 import type { Db } from "./index.ts";
 import { json } from "./index.ts";
 import type { ClientRow } from "./schema.ts";
@@ -204,4 +205,24 @@ export async function deleteRegisteredClient(
 export async function deleteClientById(db: Db, id: string): Promise<Client | null> {
   const row = await db.deleteFrom("clients").where("id", "=", id).returningAll().executeTakeFirst();
   return row ? toClient(row) : null;
+}
+
+/**
+ * True when some client registered a redirect URI on this origin ("https://app.example"):
+ * the URI is the origin followed by "/", "?" or "#" (scheme and host compared without case).
+ */
+export async function anyClientRedirectsToOrigin(db: Db, origin: string): Promise<boolean> {
+  const row = await db
+    .selectFrom("clients")
+    .select(sql<number>`1`.as("found"))
+    .where(
+      sql<boolean>`exists (
+        select 1 from jsonb_array_elements_text(clients.redirect_uris) as uri(value)
+        where lower(left(uri.value, ${origin.length + 1})) in (${`${origin}/`}, ${`${origin}?`}, ${`${origin}#`})
+          or lower(uri.value) = ${origin}
+      )`,
+    )
+    .limit(1)
+    .executeTakeFirst();
+  return row !== undefined;
 }

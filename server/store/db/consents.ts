@@ -83,3 +83,40 @@ export async function touchConsent(
     .where("client_id", "=", clientId)
     .execute();
 }
+
+/** A consent with the name of its client, as the user's account page lists it. */
+export interface ConsentWithClient extends Consent {
+  clientName: string;
+}
+
+/** The user's consents, most recently used first. */
+export async function listConsentsOfUser(db: Db, userId: string): Promise<ConsentWithClient[]> {
+  const rows = await db
+    .selectFrom("consents as c")
+    .innerJoin("clients as k", "k.id", "c.client_id")
+    .selectAll("c")
+    .select("k.name as client_name")
+    .where("c.user_id", "=", userId)
+    .orderBy(sql`coalesce(c.last_used_at, c.updated_at)`, "desc")
+    .orderBy("k.name")
+    .execute();
+  return rows.map((row) => ({
+    userId: row.user_id,
+    clientId: row.client_id,
+    clientName: row.client_name,
+    scopes: row.scopes,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    lastUsedAt: row.last_used_at,
+  }));
+}
+
+/** Deletes the user's consent for the client; false when there was none. */
+export async function deleteConsent(db: Db, userId: string, clientId: string): Promise<boolean> {
+  const result = await db
+    .deleteFrom("consents")
+    .where("user_id", "=", userId)
+    .where("client_id", "=", clientId)
+    .executeTakeFirst();
+  return result.numDeletedRows > 0n;
+}

@@ -1,0 +1,126 @@
+// One password login attempt with throttling: refused at once when the client IP has used up
+// its failures; otherwise the password is always verified (argon2id, against a dummy hash for
+// an unknown address), so that a locked account, an unknown address and a wrong password all
+// cost the same and a correct password during a lock teaches nothing. Failures are counted
+// and recorded as audit events; a success clears the account's counters.
+
+import type { Logger } from "../log.ts";
+import { recordEvent } from "../observability/events.ts";
+import type { Metrics } from "../observability/metrics.ts";
+import type { Db } from "../store/db/index.ts";
+import type { User } from "../store/db/users.ts";
+import type { KvStore } from "../store/kv/types.ts";
+import { checkPassword } from "./login.ts";
+import {
+  accountKey,
+  clearAccount,
+  ipBlocked,
+  lockedUntil,
+  recordFailure,
+  type ThrottleConfig,
+} from "./login-throttle.ts";
+
+export interface LoginAttemptDeps {
+  db: Db;
+  kv: KvStore;
+  config: ThrottleConfig;
+  now: () => Date;
+  log: Logger;
+  metrics: Pick<Metrics, "logins" | "lockouts">;
+}
+
+export interface LoginAttempt {
+  email: string;
+  password: string;
+  ip: string;
+  requestId: string;
+  /** The client the login is for; null for the account page's own login. */
+  clientId: string | null;
+}
+
+/**
+ * failure: wrong address or password, or an account the operator locked; blocked: the
+ * account is temporarily locked or the IP throttled, whether the password was right or not.
+ */
+export type LoginOutcome =
+  | { outcome: "success"; user: User }
+  | { outcome: "failure" }
+  | { outcome: "blocked" };
+
+export async function attemptLogin(
+  deps: LoginAttemptDeps,
+  attempt: LoginAttempt,
+): Promise<LoginOutcome> {
+  const result = await attemptOnce(deps, attempt);
+  const outcome = result.outcome === "blocked" ? "locked" : result.outcome;
+  deps.metrics.logins.inc({ outcome });
+  if (result.outcome === "success") {
+    await recordEvent(deps, {
+      type: "login.success",
+      actor: result.user.id,
+      userId: result.user.id,
+      ip: attempt.ip,
+      requestId: attempt.requestId,
+      clientId: attempt.clientId,
+    });
+  }
+  return result;
+}
+
+async function attemptOnce(deps: LoginAttemptDeps, attempt: LoginAttempt): Promise<LoginOutcome> {
+  const origin = { ip: attempt.ip, requestId: attempt.requestId, clientId: attempt.clientId };
+  if (await ipBlocked(deps, attempt.ip)) {
+    await recordEvent(deps, {
+      type: "login.failure",
+      actor: null,
+      ...origin,
+      details: { reason: "ip_throttled" },
+    });
+    return { outcome: "blocked" };
+  }
+  const { user, email, passwordMatches } = await checkPassword(
+    deps.db,
+    attempt.email,
+    attempt.password,
+  );
+  const account = accountKey(user ? { userId: user.id } : { unknownEmail: email });
+  const userId = user?.id ?? null;
+  if (await lockedUntil(deps, account)) {
+    await recordEvent(deps, {
+      type: "login.failure",
+      actor: userId,
+      userId,
+      ...origin,
+      details: { reason: "account_locked" },
+    });
+    return { outcome: "blocked" };
+  }
+  if (user && passwordMatches && user.lockedAt === null) {
+    await clearAccount(deps, account);
+    return { outcome: "success", user };
+  }
+
+  const reason = !user ? "unknown_email" : passwordMatches ? "user_locked" : "wrong_password";
+  const { locked, failures } = await recordFailure(deps, account, attempt.ip);
+  await recordEvent(deps, {
+    type: "login.failure",
+    actor: userId,
+    userId,
+    ...origin,
+    details: { reason, failures },
+  });
+  if (!locked) return { outcome: "failure" };
+  deps.metrics.lockouts.inc();
+  await recordEvent(deps, {
+    type: "account.locked",
+    actor: "system",
+    userId,
+    ...origin,
+    details: {
+      locked_until: locked.until.toISOString(),
+      lock_seconds: locked.seconds,
+      known_account: user !== null,
+    },
+  });
+  return { outcome: "blocked" };
+}
