@@ -10,6 +10,7 @@ import type { Config } from "../config.ts";
 import { OAuthError, serverError } from "../errors.ts";
 import { type AuthorizationResponse, errorResponse } from "../oauth/authorization-response.ts";
 import type { ResponseTarget } from "../oauth/authorize-request.ts";
+import { NO_STORE } from "./no-store.ts";
 import { sendPage } from "./pages.ts";
 import { formActionSource } from "./plugins/security-headers.ts";
 
@@ -24,7 +25,7 @@ export function sendAuthorizationResponse(
   if (response.mode === "query") {
     return reply
       .code(status)
-      .headers({ location: response.location, "cache-control": "no-store", pragma: "no-cache" })
+      .headers({ location: response.location, ...NO_STORE })
       .send();
   }
   return sendPage(

@@ -2,6 +2,7 @@
 // and personal data), with the page's Content-Security-Policy.
 
 import type { FastifyReply } from "fastify";
+import { NO_STORE } from "./no-store.ts";
 import { type CspOptions, contentSecurityPolicy } from "./plugins/security-headers.ts";
 
 export interface PageOptions extends CspOptions {
@@ -18,8 +19,7 @@ export async function sendPage(
   return reply
     .code(options.status ?? 200)
     .headers({
-      "cache-control": "no-store",
-      pragma: "no-cache",
+      ...NO_STORE,
       "content-security-policy": contentSecurityPolicy(options),
     })
     .type("text/html; charset=utf-8")

@@ -6,11 +6,12 @@
 import type { FastifyError, FastifyInstance, FastifyReply } from "fastify";
 import fp from "fastify-plugin";
 import { OAuthError, serverError, toErrorBody } from "../../errors.ts";
+import { NO_STORE } from "../no-store.ts";
 
 function send(reply: FastifyReply, err: OAuthError): FastifyReply {
   return reply
     .code(err.status)
-    .headers({ ...err.headers, "cache-control": "no-store", pragma: "no-cache" })
+    .headers({ ...err.headers, ...NO_STORE })
     .type("application/json; charset=utf-8")
     .send(toErrorBody(err));
 }

@@ -44,6 +44,21 @@ export default async function consentRoutes(
     return client ? { interaction, client } : null;
   }
 
+  /** What the interaction needs next for the browser making this request. */
+  async function stepFor(
+    request: FastifyRequest,
+    found: { interaction: Interaction; client: Client },
+  ) {
+    const session = await currentSession(request, deps);
+    return resolveStep(
+      deps,
+      found.interaction.request,
+      found.client,
+      session,
+      found.interaction.loginSid,
+    );
+  }
+
   function showConsent(
     request: FastifyRequest,
     reply: FastifyReply,
@@ -84,14 +99,7 @@ export default async function consentRoutes(
     if (!found) return interactionGone(reply);
     const { interaction, client } = found;
     try {
-      const session = await currentSession(request, deps);
-      const step = await resolveStep(
-        deps,
-        interaction.request,
-        client,
-        session,
-        interaction.loginSid,
-      );
+      const step = await stepFor(request, found);
       if (step.kind === "login") return toLogin(reply, id, 302);
       if (step.kind === "consent") return await showConsent(request, reply, id, found, step, null);
       // Consent was given meanwhile (in another tab): nothing to ask any more.
@@ -118,14 +126,7 @@ export default async function consentRoutes(
       if (!found) return interactionGone(reply);
       const { interaction, client } = found;
       try {
-        const session = await currentSession(request, deps);
-        const step = await resolveStep(
-          deps,
-          interaction.request,
-          client,
-          session,
-          interaction.loginSid,
-        );
+        const step = await stepFor(request, found);
         // Sending the browser to the login page changes nothing, so it needs no CSRF check.
         if (step.kind === "login") return toLogin(reply, id, 303);
         const form = (request.body ?? {}) as RawParams;

@@ -32,6 +32,7 @@ import {
   sendAuthorizationError,
 } from "../authorization-reply.ts";
 import { csrfToken, csrfTokenValid } from "../csrf.ts";
+import { NO_STORE } from "../no-store.ts";
 import { sendPage } from "../pages.ts";
 import { publicPath } from "../paths.ts";
 import { requireFormBody } from "../plugins/forms.ts";
@@ -57,7 +58,7 @@ export default async function logoutRoutes(
   function redirect(reply: FastifyReply, location: string, status: RedirectStatus) {
     return reply
       .code(status)
-      .headers({ location, "cache-control": "no-store", pragma: "no-cache" })
+      .headers({ location, ...NO_STORE })
       .send();
   }
 

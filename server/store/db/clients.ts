@@ -83,30 +83,44 @@ function toClient(row: ClientRow): Client {
   };
 }
 
+/** The columns that creating a client and an RFC 7592 replacement both write. */
+function metadataColumns(client: ClientReplacement) {
+  return {
+    name: client.name,
+    secret_digest: client.secretDigest,
+    auth_method: client.authMethod,
+    redirect_uris: json(client.redirectUris),
+    post_logout_redirect_uris: json(client.postLogoutRedirectUris),
+    grant_types: json(client.grantTypes),
+    response_types: json(client.responseTypes),
+    scope: client.scope,
+    jwks: client.jwks === null ? null : json(client.jwks),
+    jwks_uri: client.jwksUri,
+    client_uri: client.clientUri,
+    logo_uri: client.logoUri,
+    policy_uri: client.policyUri,
+    tos_uri: client.tosUri,
+    contacts: json(client.contacts),
+    secret_updated_at: client.secretUpdatedAt,
+  };
+}
+
 /** Inserts the client; null when the id is already taken. */
 export async function insertClient(db: Db, client: NewClient): Promise<Client | null> {
   const row = await db
     .insertInto("clients")
     .values({
       id: client.id,
-      name: client.name,
-      secret_digest: client.secretDigest,
-      auth_method: client.authMethod,
-      redirect_uris: json(client.redirectUris),
-      post_logout_redirect_uris: json(client.postLogoutRedirectUris),
-      grant_types: json(client.grantTypes),
-      response_types: json(client.responseTypes),
-      scope: client.scope,
+      ...metadataColumns({
+        ...client,
+        clientUri: client.clientUri ?? null,
+        logoUri: client.logoUri ?? null,
+        policyUri: client.policyUri ?? null,
+        tosUri: client.tosUri ?? null,
+        contacts: client.contacts ?? [],
+      }),
       skip_consent: client.skipConsent,
-      jwks: client.jwks === null ? null : json(client.jwks),
-      jwks_uri: client.jwksUri,
-      client_uri: client.clientUri ?? null,
-      logo_uri: client.logoUri ?? null,
-      policy_uri: client.policyUri ?? null,
-      tos_uri: client.tosUri ?? null,
-      contacts: json(client.contacts ?? []),
       registration_token_digest: client.registrationTokenDigest ?? null,
-      secret_updated_at: client.secretUpdatedAt,
       created_at: client.createdAt,
       updated_at: client.createdAt,
     })
@@ -161,25 +175,7 @@ export async function replaceRegisteredClient(
 ): Promise<Client | null> {
   const row = await db
     .updateTable("clients")
-    .set({
-      name: client.name,
-      secret_digest: client.secretDigest,
-      auth_method: client.authMethod,
-      redirect_uris: json(client.redirectUris),
-      post_logout_redirect_uris: json(client.postLogoutRedirectUris),
-      grant_types: json(client.grantTypes),
-      response_types: json(client.responseTypes),
-      scope: client.scope,
-      jwks: client.jwks === null ? null : json(client.jwks),
-      jwks_uri: client.jwksUri,
-      client_uri: client.clientUri,
-      logo_uri: client.logoUri,
-      policy_uri: client.policyUri,
-      tos_uri: client.tosUri,
-      contacts: json(client.contacts),
-      secret_updated_at: client.secretUpdatedAt,
-      updated_at: now,
-    })
+    .set({ ...metadataColumns(client), updated_at: now })
     .where("id", "=", id)
     .where("registration_token_digest", "=", registrationTokenDigest)
     .returningAll()
