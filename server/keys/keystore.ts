@@ -5,7 +5,7 @@
 // path touches no database: private keys are decrypted and imported once, at load.
 
 import { createPublicKey, type KeyObject } from "node:crypto";
-import { errors, type JWTHeaderParameters, type JWTPayload, jwtVerify, SignJWT } from "jose";
+import { errors, type JWTHeaderParameters, type JWTPayload, jwtVerify } from "jose";
 import type { Config } from "../config.ts";
 import { serverError } from "../errors.ts";
 import type { Logger } from "../log.ts";
@@ -19,6 +19,7 @@ import {
   SIGNING_ALG,
 } from "./crypto.ts";
 import { type JwksDocument, serializeJwks } from "./jwks.ts";
+import { signRs256 } from "./jws.ts";
 import { keyState } from "./policy.ts";
 import { type KeyContext, maintainKeys } from "./rotation.ts";
 
@@ -157,11 +158,11 @@ export async function createKeyStore(options: KeyStoreOptions): Promise<KeyStore
     async sign(payload, { typ, expiresIn }) {
       const { kid, key } = signingKey();
       const iat = payload.iat ?? Math.floor(now().getTime() / 1000);
-      return new SignJWT(payload)
-        .setProtectedHeader({ alg: SIGNING_ALG, kid, typ })
-        .setIssuedAt(iat)
-        .setExpirationTime(iat + expiresIn)
-        .sign(key);
+      return signRs256(
+        { alg: SIGNING_ALG, kid, typ },
+        { ...payload, iat, exp: iat + expiresIn },
+        key,
+      );
     },
 
     async verify(token, { typ }) {

@@ -1,9 +1,10 @@
-// Refresh-token rotation (RFC 6749 §6, RFC 9700 §4.14.2). Every exchange runs in one
-// transaction that first locks the family row (`select … for update`), so exchanges within one
-// family happen one after the other and each sees what the previous one committed. A live
-// token is retired in favour of exactly one successor; a retired token presented again is
-// reuse: the family is revoked in the same transaction (and marked revoked in the store, which
-// rejects every access token it issued).
+// Refresh-token rotation (RFC 6749 §6, RFC 9700 §4.14.2). Every exchange writes under a lock
+// on the family row (`select … for update`, in one transaction or, for the usual exchange of a
+// live token, in one statement: rotateLiveToken), so exchanges within one family happen one
+// after the other and each sees what the previous one committed. A live token is retired in
+// favour of exactly one successor; a retired token presented again is reuse: the family is
+// revoked in the same transaction (and marked revoked in the store, which rejects every access
+// token it issued).
 //
 // Concurrency, by decision: N simultaneous exchanges of one live token yield one successor.
 // With REFRESH_TOKEN_REUSE_GRACE=0 the first exchange wins and every other one presents a
@@ -25,11 +26,12 @@ import type { Metrics } from "../observability/metrics.ts";
 import type { Db } from "../store/db/index.ts";
 import {
   findRefreshTokenByDigest,
-  insertRefreshToken,
-  lockFamilyOfToken,
-  markRefreshTokenRotated,
+  findRefreshTokenWithFamily,
+  lockFamilyAndToken,
   type RefreshFamily,
   type RefreshTokenRecord,
+  rotateLiveRefreshToken,
+  rotateRefreshTokenRows,
   touchRefreshFamily,
 } from "../store/db/refresh-families.ts";
 import { findUserById, type User } from "../store/db/users.ts";
@@ -62,9 +64,9 @@ export interface Rotation<T> {
 
 /**
  * Makes what is handed out with the refresh token (access and ID tokens) once every check has
- * passed. It runs inside the transaction, before anything is written: if it throws (a wider
- * scope, an unauthorized resource, a signing failure), nothing is rotated and the presented
- * token stays the live one.
+ * passed, before anything is written: if it throws (a wider scope, an unauthorized resource,
+ * a signing failure), nothing is rotated and the presented token stays the live one. It may
+ * run twice for one request (see rotateRefreshToken); only one result is ever handed out.
  */
 export type IssueWithRotation<T> = (grant: { family: RefreshFamily; user: User }) => Promise<T>;
 
@@ -87,17 +89,18 @@ export async function rotateRefreshToken<T>(
   const { presented, clientId } = request;
   const digest = digestToken(presented);
   const now = deps.now();
+  const fast = await rotateLiveToken(deps, { presented, digest, clientId, now }, issue);
+  if (fast !== null) return fast;
   const outcome = await deps.db.transaction().execute(async (tx): Promise<Outcome<T>> => {
     const txDeps = { ...deps, db: tx };
-    const family = await lockFamilyOfToken(tx, digest);
-    if (!family) return { ok: false, detail: "unknown refresh token" };
+    const locked = await lockFamilyAndToken(tx, digest);
+    if (!locked) return { ok: false, detail: "unknown refresh token" };
+    const { family, token } = locked;
     if (family.clientId !== clientId) {
       return { ok: false, detail: `refresh token of client ${family.clientId}` };
     }
     const state = familyState(family, now, deps.config);
     if (state !== "active") return { ok: false, detail: `family ${family.id} is ${state}` };
-    const token = await findRefreshTokenByDigest(tx, digest);
-    if (!token) return { ok: false, detail: "unknown refresh token" };
 
     const user = await findUserById(tx, family.userId);
     if (!user || user.lockedAt !== null) {
@@ -127,9 +130,9 @@ export async function rotateRefreshToken<T>(
     const issued = await issue({ family, user });
     const successor = generateOpaqueToken();
     const successorDigest = digestToken(successor);
-    await insertRefreshToken(tx, { digest: successorDigest, familyId: family.id, createdAt: now });
-    const rotated = await markRefreshTokenRotated(tx, {
+    const rotated = await rotateRefreshTokenRows(tx, {
       digest,
+      familyId: family.id,
       successorDigest,
       successorSealed:
         deps.config.refreshTokenReuseGrace > 0 ? sealSuccessor(presented, successor) : null,
@@ -137,7 +140,6 @@ export async function rotateRefreshToken<T>(
     });
     // The family lock makes this impossible; should it ever fail, nothing must be handed out.
     if (!rotated) throw new Error(`refresh token of family ${family.id} rotated concurrently`);
-    await touchRefreshFamily(tx, family.id, now);
     return { ok: true, rotation: { family, refreshToken: successor, repeated: false, issued } };
   });
   if (!outcome.ok) {
@@ -156,6 +158,42 @@ export async function rotateRefreshToken<T>(
     throw invalidGrant(REFUSED, outcome.detail);
   }
   return outcome.rotation;
+}
+
+/**
+ * The common case, a live token of an active family, with the signatures made before any
+ * lock: the token, its family and the user are read without locks, `issue` runs, and only
+ * then one statement locks the family and the token and writes the rotation, provided the
+ * token is still live and the family still active under the lock. No transaction stays open
+ * across the two RSA signatures, and the whole exchange is three round trips. Null, with
+ * nothing written, whenever the token is not plainly exchangeable or a concurrent change got
+ * there first: the caller then takes the locked path, which decides exactly as before.
+ */
+async function rotateLiveToken<T>(
+  deps: RotationDeps,
+  request: { presented: string; digest: string; clientId: string; now: Date },
+  issue: IssueWithRotation<T>,
+): Promise<Rotation<T> | null> {
+  const { presented, digest, clientId, now } = request;
+  const seen = await findRefreshTokenWithFamily(deps.db, digest);
+  if (!seen || seen.token.rotatedAt !== null) return null;
+  const { family } = seen;
+  if (family.clientId !== clientId || familyState(family, now, deps.config) !== "active") {
+    return null;
+  }
+  const user = await findUserById(deps.db, family.userId);
+  if (!user || user.lockedAt !== null) return null;
+  const issued = await issue({ family, user });
+  const successor = generateOpaqueToken();
+  const rotated = await rotateLiveRefreshToken(deps.db, {
+    digest,
+    successorDigest: digestToken(successor),
+    successorSealed:
+      deps.config.refreshTokenReuseGrace > 0 ? sealSuccessor(presented, successor) : null,
+    at: now,
+    idleBefore: new Date(now.getTime() - deps.config.refreshTokenIdleTtl * 1000),
+  });
+  return rotated ? { family, refreshToken: successor, repeated: false, issued } : null;
 }
 
 /**

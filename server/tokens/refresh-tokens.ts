@@ -8,8 +8,7 @@ import type { Config } from "../config.ts";
 import type { Db } from "../store/db/index.ts";
 import {
   findRefreshTokenWithFamily,
-  insertRefreshFamily,
-  insertRefreshToken,
+  insertRefreshFamilyWithToken,
   type RefreshFamily,
 } from "../store/db/refresh-families.ts";
 import { digestToken, generateOpaqueToken } from "./opaque.ts";
@@ -33,7 +32,7 @@ export interface StartedFamily {
   expiresAt: Date;
 }
 
-/** Creates a family and its first token in one transaction. */
+/** Creates a family and its first token in one statement. */
 export async function startRefreshFamily(
   deps: { db: Db; config: Pick<Config, "refreshTokenAbsoluteTtl"> },
   input: NewFamilyInput,
@@ -42,8 +41,9 @@ export async function startRefreshFamily(
   const familyId = randomBytes(16).toString("hex");
   const refreshToken = generateOpaqueToken();
   const expiresAt = new Date(now.getTime() + deps.config.refreshTokenAbsoluteTtl * 1000);
-  await deps.db.transaction().execute(async (tx) => {
-    await insertRefreshFamily(tx, {
+  await insertRefreshFamilyWithToken(
+    deps.db,
+    {
       id: familyId,
       clientId: input.clientId,
       userId: input.userId,
@@ -54,9 +54,9 @@ export async function startRefreshFamily(
       sessionId: input.sessionId,
       createdAt: now,
       expiresAt,
-    });
-    await insertRefreshToken(tx, { digest: digestToken(refreshToken), familyId, createdAt: now });
-  });
+    },
+    { digest: digestToken(refreshToken) },
+  );
   return { familyId, refreshToken, expiresAt };
 }
 

@@ -2,7 +2,7 @@
 // authorization code); its tokens are stored only by digest. Revoking the family stops every
 // token in it at once, which is how reuse detection and logout cut a grant off.
 
-import type { Selectable } from "kysely";
+import { type Selectable, sql } from "kysely";
 import type { Db } from "./index.ts";
 import type { Database } from "./schema.ts";
 
@@ -68,33 +68,36 @@ function toRefreshToken(row: Selectable<Database["refresh_tokens"]>): RefreshTok
   };
 }
 
-export async function insertRefreshFamily(db: Db, family: NewRefreshFamily): Promise<void> {
+/**
+ * Inserts the family and its first token in one statement (one round trip, atomic without an
+ * explicit transaction): the authorization code grant's only write to Postgres.
+ */
+export async function insertRefreshFamilyWithToken(
+  db: Db,
+  family: NewRefreshFamily,
+  token: { digest: string },
+): Promise<void> {
   await db
-    .insertInto("refresh_families")
-    .values({
-      id: family.id,
-      client_id: family.clientId,
-      user_id: family.userId,
-      scope: family.scope,
-      resources: JSON.stringify(family.resources),
-      amr: JSON.stringify(family.amr),
-      auth_time: family.authTime,
-      session_id: family.sessionId,
-      created_at: family.createdAt,
-      last_used_at: family.createdAt,
-      expires_at: family.expiresAt,
-    })
+    .with("family", (w) => w.insertInto("refresh_families").values(familyValues(family)))
+    .insertInto("refresh_tokens")
+    .values({ digest: token.digest, family_id: family.id, created_at: family.createdAt })
     .execute();
 }
 
-export async function insertRefreshToken(
-  db: Db,
-  token: { digest: string; familyId: string; createdAt: Date },
-): Promise<void> {
-  await db
-    .insertInto("refresh_tokens")
-    .values({ digest: token.digest, family_id: token.familyId, created_at: token.createdAt })
-    .execute();
+function familyValues(family: NewRefreshFamily) {
+  return {
+    id: family.id,
+    client_id: family.clientId,
+    user_id: family.userId,
+    scope: family.scope,
+    resources: JSON.stringify(family.resources),
+    amr: JSON.stringify(family.amr),
+    auth_time: family.authTime,
+    session_id: family.sessionId,
+    created_at: family.createdAt,
+    last_used_at: family.createdAt,
+    expires_at: family.expiresAt,
+  };
 }
 
 export async function findRefreshFamilyById(db: Db, id: string): Promise<RefreshFamily | null> {
@@ -151,37 +154,136 @@ export async function findRefreshTokenWithFamily(
 }
 
 /**
- * Locks the family of the token with this digest (`select … for update`) until the
- * transaction ends, so rotations within one family run one after the other. Read the token
- * itself after this: a rotation that committed while this waited is visible only then.
+ * Locks the family of the token with this digest and the token's row (`select … for update
+ * of f, t`) until the transaction ends, and returns both. Rotations within one family run
+ * one after the other; a rotation that committed while this waited is seen, since Postgres
+ * re-reads the latest version of every row it locks (READ COMMITTED, EvalPlanQual).
  */
-export async function lockFamilyOfToken(db: Db, digest: string): Promise<RefreshFamily | null> {
+export async function lockFamilyAndToken(
+  db: Db,
+  digest: string,
+): Promise<{ family: RefreshFamily; token: RefreshTokenRecord } | null> {
   const row = await db
     .selectFrom("refresh_families as f")
     .innerJoin("refresh_tokens as t", "t.family_id", "f.id")
     .selectAll("f")
+    .select([
+      "t.digest as t_digest",
+      "t.created_at as t_created_at",
+      "t.rotated_at as t_rotated_at",
+      "t.successor_digest as t_successor_digest",
+      "t.successor_sealed as t_successor_sealed",
+    ])
     .where("t.digest", "=", digest)
-    .forUpdate("f")
+    .forUpdate(["f", "t"])
     .executeTakeFirst();
-  return row ? toRefreshFamily(row) : null;
+  if (!row) return null;
+  return {
+    token: {
+      digest: row.t_digest,
+      familyId: row.id,
+      createdAt: row.t_created_at,
+      rotatedAt: row.t_rotated_at,
+      successorDigest: row.t_successor_digest,
+      successorSealed: row.t_successor_sealed,
+    },
+    family: toRefreshFamily(row),
+  };
 }
 
-/** Retires a live token in favour of its successor; false when it was no longer live. */
-export async function markRefreshTokenRotated(
+/**
+ * One whole rotation of a live token in a single statement (autocommit, one round trip): it
+ * locks the family and the token (`for update of f, t`) only if the token is still live and
+ * the family neither revoked nor past its absolute or idle deadline, then inserts the
+ * successor, retires the token and touches the family. A concurrent rotation or revocation
+ * that committed while this waited for the locks is seen (Postgres re-checks locked rows
+ * against their latest version), and then nothing is written. True when it rotated.
+ */
+export async function rotateLiveRefreshToken(
   db: Db,
-  rotation: { digest: string; successorDigest: string; successorSealed: string | null; at: Date },
+  rotation: {
+    digest: string;
+    successorDigest: string;
+    successorSealed: string | null;
+    at: Date;
+    /** Families last used at or before this instant are idle. */
+    idleBefore: Date;
+  },
 ): Promise<boolean> {
-  const result = await db
-    .updateTable("refresh_tokens")
-    .set({
-      rotated_at: rotation.at,
-      successor_digest: rotation.successorDigest,
-      successor_sealed: rotation.successorSealed,
-    })
-    .where("digest", "=", rotation.digest)
-    .where("rotated_at", "is", null)
+  const { rows } = await sql<{ digest: string }>`
+    with locked as (
+      select f.id
+      from refresh_families as f
+      inner join refresh_tokens as t on t.family_id = f.id
+      where t.digest = ${rotation.digest}
+        and t.rotated_at is null
+        and f.revoked_at is null
+        and f.expires_at > ${rotation.at}
+        and f.last_used_at > ${rotation.idleBefore}
+      for update of f, t
+    ),
+    inserted as (
+      insert into refresh_tokens (digest, family_id, created_at)
+      select ${rotation.successorDigest}, id, ${rotation.at} from locked
+    ),
+    touched as (
+      update refresh_families set last_used_at = ${rotation.at}
+      where id in (select id from locked)
+    )
+    update refresh_tokens
+    set rotated_at = ${rotation.at},
+        successor_digest = ${rotation.successorDigest},
+        successor_sealed = ${rotation.successorSealed}
+    where digest = ${rotation.digest} and exists (select 1 from locked)
+    returning digest`.execute(db);
+  return rows.length > 0;
+}
+
+/**
+ * The writes of one rotation in one statement: the successor is inserted, the presented token
+ * retired in its favour (only if still live) and the family touched. False when the presented
+ * token was no longer live; the caller then rolls the transaction back.
+ */
+export async function rotateRefreshTokenRows(
+  db: Db,
+  rotation: {
+    digest: string;
+    familyId: string;
+    successorDigest: string;
+    successorSealed: string | null;
+    at: Date;
+  },
+): Promise<boolean> {
+  const row = await db
+    .with("inserted", (w) =>
+      w.insertInto("refresh_tokens").values({
+        digest: rotation.successorDigest,
+        family_id: rotation.familyId,
+        created_at: rotation.at,
+      }),
+    )
+    .with("touched", (w) =>
+      w
+        .updateTable("refresh_families")
+        .set({ last_used_at: rotation.at })
+        .where("id", "=", rotation.familyId),
+    )
+    .with("rotated", (w) =>
+      w
+        .updateTable("refresh_tokens")
+        .set({
+          rotated_at: rotation.at,
+          successor_digest: rotation.successorDigest,
+          successor_sealed: rotation.successorSealed,
+        })
+        .where("digest", "=", rotation.digest)
+        .where("rotated_at", "is", null)
+        .returning("digest"),
+    )
+    .selectFrom("rotated")
+    .select("digest")
     .executeTakeFirst();
-  return result.numUpdatedRows > 0n;
+  return row !== undefined;
 }
 
 export async function touchRefreshFamily(db: Db, id: string, now: Date): Promise<void> {
