@@ -3,6 +3,7 @@
 
 import { randomBytes, randomUUID } from "node:crypto";
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
+import { countActiveSessions } from "./accounts/sessions.ts";
 import type { Config } from "./config.ts";
 import type { Deps } from "./deps.ts";
 import { loadPageAssets } from "./http/assets.ts";
@@ -14,25 +15,35 @@ import requestMetrics from "./http/plugins/request-metrics.ts";
 import securityHeaders from "./http/plugins/security-headers.ts";
 import views from "./http/plugins/views.ts";
 import accountRoutes from "./http/routes/account.ts";
+import accountEmailVerifyRoutes from "./http/routes/account-email-verify.ts";
 import accountLoginRoutes from "./http/routes/account-login.ts";
+import accountLoginOtpRoutes from "./http/routes/account-login-otp.ts";
+import accountTotpRoutes from "./http/routes/account-totp.ts";
 import adminRoutes from "./http/routes/admin.ts";
 import assetRoutes from "./http/routes/assets.ts";
 import authorizeRoutes from "./http/routes/authorize.ts";
 import consentRoutes from "./http/routes/consent.ts";
 import discoveryRoutes from "./http/routes/discovery.ts";
+import emailVerifyRoutes from "./http/routes/email-verify.ts";
 import healthRoutes from "./http/routes/health.ts";
 import introspectRoutes from "./http/routes/introspect.ts";
 import jwksRoutes from "./http/routes/jwks.ts";
 import loginRoutes from "./http/routes/login.ts";
+import loginOtpRoutes from "./http/routes/login-otp.ts";
 import logoutRoutes from "./http/routes/logout.ts";
 import metricsRoutes from "./http/routes/metrics.ts";
+import passwordForgotRoutes from "./http/routes/password-forgot.ts";
+import passwordResetRoutes from "./http/routes/password-reset.ts";
 import registerRoutes from "./http/routes/register.ts";
 import registerClientRoutes from "./http/routes/register-client.ts";
 import revokeRoutes from "./http/routes/revoke.ts";
+import signupRoutes from "./http/routes/signup.ts";
 import tokenRoutes from "./http/routes/token.ts";
 import userinfoRoutes from "./http/routes/userinfo.ts";
 import { loadKeyEncryptionKey } from "./keys/kek.ts";
 import { createKeyStore } from "./keys/keystore.ts";
+import { createSecretBox, TOTP_SECRETS_PURPOSE } from "./keys/secret-box.ts";
+import { createMailer } from "./mail/mailer.ts";
 import { createClientJwksSource } from "./oauth/client-jwks-fetch.ts";
 import { createMetrics } from "./observability/metrics.ts";
 import { acquireDataDirLock, type DataDirLock } from "./store/data-dir-lock.ts";
@@ -128,6 +139,13 @@ export async function buildApp(
     closers.push(() => keys.close());
 
     const clientJwks = createClientJwksSource(now);
+    const metrics = createMetrics();
+    const mailer = createMailer({
+      config: config.selfService,
+      log,
+      onResult: (template, outcome) => metrics.mails.inc({ template, outcome }),
+    });
+    closers.push(async () => mailer.close());
     const deps: Deps = {
       config,
       db: opened.db,
@@ -137,9 +155,12 @@ export async function buildApp(
       now,
       log,
       clientJwks,
-      metrics: createMetrics(),
+      totpSecrets: createSecretBox(kek, TOTP_SECRETS_PURPOSE),
+      metrics,
+      mailer,
     };
     app.decorate("deps", deps);
+    deps.metrics.countActiveSessionsWith(() => countActiveSessions(deps));
 
     // While shutting down, responses to requests still in flight close their connection, so
     // keep-alive clients move to another instance and the process can exit.
@@ -168,6 +189,7 @@ export async function buildApp(
     await app.register(assetRoutes, { assets });
     await app.register(authorizeRoutes, { deps });
     await app.register(loginRoutes, { deps });
+    await app.register(loginOtpRoutes, { deps });
     await app.register(consentRoutes, { deps });
     await app.register(tokenRoutes, { deps });
     await app.register(userinfoRoutes, { deps });
@@ -175,7 +197,16 @@ export async function buildApp(
     await app.register(revokeRoutes, { deps });
     await app.register(logoutRoutes, { deps });
     await app.register(accountLoginRoutes, { deps });
+    await app.register(accountLoginOtpRoutes, { deps });
     await app.register(accountRoutes, { deps });
+    await app.register(accountTotpRoutes, { deps });
+    if (deps.mailer.available) {
+      await app.register(passwordForgotRoutes, { deps });
+      await app.register(passwordResetRoutes, { deps });
+      await app.register(emailVerifyRoutes, { deps });
+      await app.register(accountEmailVerifyRoutes, { deps });
+    }
+    if (config.selfService.signup) await app.register(signupRoutes, { deps });
     if (config.registration !== "off") {
       await app.register(registerRoutes, { deps });
       await app.register(registerClientRoutes, { deps });

@@ -1,14 +1,27 @@
 // Every setting Latchkey reads, its default, and the one place that reads process.env.
 // loadConfig() validates everything once at start; a bad value throws a ConfigError whose
-// message names the variable, and main.ts prints that one line and exits.
+// message names the variable, and main.ts prints that one line and exits. How single values
+// and groups of them are parsed and checked is in config-values.ts, which reads no env.
 
-import { isIP } from "node:net";
 import path from "node:path";
+import {
+  ConfigError,
+  createReaders,
+  type Env,
+  parseCorsOrigins,
+  parseIssuer,
+  parseKeyEncryptionKey,
+  parsePort,
+  parseRegistration,
+  parseSelfService,
+  type REGISTRATION_MODES,
+} from "./config-values.ts";
+
+export { ConfigError, isLoopbackHost, parseDuration, REGISTRATION_MODES } from "./config-values.ts";
 
 export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
-export const REGISTRATION_MODES = ["off", "open", "token"] as const;
 export type RegistrationMode = (typeof REGISTRATION_MODES)[number];
 
 export interface Config {
@@ -91,6 +104,30 @@ export interface Config {
   trustProxy: boolean;
   /** Port of a separate listener for GET /metrics; null serves /metrics on the main port. */
   metricsPort: number | null;
+  /** Self-service accounts: sign-up, email verification and password reset (server/mail). */
+  selfService: SelfServiceConfig;
+}
+
+/** How mail leaves: SMTP, printed to the console (embedded default only), or not at all. */
+export type MailTransportKind = "smtp" | "console" | "none";
+
+export interface SelfServiceConfig {
+  /** Anyone may create an account on the sign-up page. */
+  signup: boolean;
+  /** A password login completes only for users whose email address is verified. */
+  requireVerifiedEmail: boolean;
+  mailTransport: MailTransportKind;
+  /** smtp:// or smtps:// URL, credentials included; null unless mailTransport is "smtp". */
+  smtpUrl: string | null;
+  /** The From header of every mail. */
+  mailFrom: string;
+  /** Lifetimes of the links sent by mail, in seconds. */
+  emailVerificationTtl: number;
+  passwordResetTtl: number;
+  /** Sign-up and reset requests one client IP may make per hour. */
+  mailRequestsPerIp: number;
+  /** Mails sent to one address per hour; further requests get the same answer but no mail. */
+  mailsPerAddress: number;
 }
 
 /** The defaults, one entry per option; documented in the README's configuration table. */
@@ -147,71 +184,26 @@ export const DEFAULTS = {
   // ADMIN_API and DEMO default to "on" in the embedded default and "off" otherwise
   SHUTDOWN_TIMEOUT: "10s",
   TRUST_PROXY: "off",
+  // Self-service accounts. Sign-up is off: an operator decides whether strangers may register.
+  SIGNUP_ENABLED: "off",
+  // On: a password login of an unverified address is refused (with a new link by mail).
+  REQUIRE_VERIFIED_EMAIL: "off",
+  // SMTP_URL has no default: the embedded default prints mails to the console, and without it
+  // a production server sends none (sign-up and password reset are then unavailable).
+  // MAIL_FROM defaults to "Latchkey <no-reply@ISSUER's host>".
+  EMAIL_VERIFICATION_TTL: "24h",
+  // OWASP Forgot Password Cheat Sheet: reset links are short-lived and single-use.
+  PASSWORD_RESET_TTL: "30m",
+  // Every sign-up and reset request sends a mail, so both are limited: per client IP, and
+  // per recipient so that nobody can flood an inbox through Latchkey.
+  MAIL_REQUESTS_PER_IP: "20",
+  MAILS_PER_ADDRESS: "5",
 } as const;
 
-export class ConfigError extends Error {
-  readonly variable: string;
-  constructor(variable: string, problem: string) {
-    super(`${variable}: ${problem}`);
-    this.name = "ConfigError";
-    this.variable = variable;
-  }
-}
-
-type Env = Record<string, string | undefined>;
-
-const DURATION_UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 };
-
-/** "900", "900s", "15m", "1h", "30d" → seconds. */
-export function parseDuration(text: string): number | null {
-  const match = /^(\d+)(s|m|h|d)?$/.exec(text.trim());
-  if (!match) return null;
-  return Number(match[1]) * (DURATION_UNITS[match[2] ?? "s"] ?? 1);
-}
-
-export function isLoopbackHost(hostname: string): boolean {
-  const host = hostname.replace(/^\[|\]$/g, "");
-  return host === "localhost" || host === "::1" || (isIP(host) === 4 && host.startsWith("127."));
-}
-
 export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config {
-  const read = (name: keyof typeof DEFAULTS): string => {
-    const value = env[name];
-    return value === undefined || value === "" ? DEFAULTS[name] : value;
-  };
-  const optional = (name: string): string | null => {
-    const value = env[name];
-    return value === undefined || value === "" ? null : value;
-  };
-  const duration = (name: keyof typeof DEFAULTS, min = 1): number => {
-    const seconds = parseDuration(read(name));
-    if (seconds === null) {
-      throw new ConfigError(name, `"${read(name)}" is not a duration like 90s, 15m, 12h or 30d`);
-    }
-    if (seconds < min) throw new ConfigError(name, `must be at least ${min} seconds`);
-    return seconds;
-  };
-  const count = (name: keyof typeof DEFAULTS, max: number): number => {
-    const text = read(name);
-    const value = Number(text);
-    if (!/^\d+$/.test(text) || value < 1 || value > max) {
-      throw new ConfigError(name, `"${text}" is not a whole number from 1 to ${max}`);
-    }
-    return value;
-  };
-  const flag = (name: string, fallback: boolean): boolean => {
-    const value = optional(name);
-    if (value === null) return fallback;
-    if (["on", "true", "1", "yes"].includes(value.toLowerCase())) return true;
-    if (["off", "false", "0", "no"].includes(value.toLowerCase())) return false;
-    throw new ConfigError(name, `"${value}" is not on/off`);
-  };
+  const { read, optional, duration, count, flag } = createReaders(env, DEFAULTS);
 
-  const portText = read("PORT");
-  const port = Number(portText);
-  if (!/^\d+$/.test(portText) || port < 0 || port > 65535) {
-    throw new ConfigError("PORT", `"${portText}" is not a port number (0-65535)`);
-  }
+  const port = parsePort("PORT", read("PORT"));
   const host = read("HOST");
 
   const issuer = parseIssuer(optional("ISSUER") ?? `http://localhost:${port}`);
@@ -231,22 +223,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     throw new ConfigError("LOG_LEVEL", `"${logLevel}" is not one of ${LOG_LEVELS.join(", ")}`);
   }
 
-  const kekText = optional("KEY_ENCRYPTION_KEY");
-  let keyEncryptionKey: Buffer | null = null;
-  if (kekText !== null) {
-    keyEncryptionKey = Buffer.from(kekText, "base64");
-    if (keyEncryptionKey.length !== 32 || !/^[A-Za-z0-9+/]+=*$/.test(kekText)) {
-      throw new ConfigError(
-        "KEY_ENCRYPTION_KEY",
-        "must be 32 random bytes in base64 (openssl rand -base64 32)",
-      );
-    }
-  } else if (!embedded) {
-    throw new ConfigError(
-      "KEY_ENCRYPTION_KEY",
-      "is required with DATABASE_URL (32 random bytes in base64: openssl rand -base64 32)",
-    );
-  }
+  const keyEncryptionKey = parseKeyEncryptionKey(optional("KEY_ENCRYPTION_KEY"), embedded);
 
   const redisPrefix = read("REDIS_PREFIX");
   if (!/^[\w:.-]{1,64}$/.test(redisPrefix)) {
@@ -290,26 +267,12 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     throw new ConfigError("DEFAULT_AUDIENCE", "must be an absolute URI");
   }
 
-  const registration = parseRegistration(optional("REGISTRATION"), embedded);
-  const registrationAccessToken = optional("REGISTRATION_ACCESS_TOKEN");
-  if (registration === "token") {
-    if (registrationAccessToken === null) {
-      throw new ConfigError("REGISTRATION_ACCESS_TOKEN", "is required with REGISTRATION=token");
-    }
-    // Sent as a Bearer credential, so limited to the RFC 6750 §2.1 b64token characters.
-    if (
-      registrationAccessToken.length < 32 ||
-      !/^[A-Za-z0-9._~+/-]+=*$/.test(registrationAccessToken)
-    ) {
-      throw new ConfigError(
-        "REGISTRATION_ACCESS_TOKEN",
-        "must be at least 32 characters of A-Z a-z 0-9 . _ ~ + / - (openssl rand -base64 32)",
-      );
-    }
-  } else if (registrationAccessToken !== null) {
-    // Set without the mode, it would leave registration open or off instead of protected.
-    throw new ConfigError("REGISTRATION_ACCESS_TOKEN", "is used only with REGISTRATION=token");
-  }
+  const registration = parseRegistration(
+    optional("REGISTRATION"),
+    optional("REGISTRATION_ACCESS_TOKEN"),
+    read("REGISTRATION_SCOPES"),
+    embedded,
+  );
   const loginMaxFailures = count("LOGIN_MAX_FAILURES", 100);
   const loginMaxFailuresPerIp = count("LOGIN_MAX_FAILURES_PER_IP", 1_000_000);
   const loginLockoutBase = duration("LOGIN_LOCKOUT_BASE");
@@ -318,12 +281,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     throw new ConfigError("LOGIN_LOCKOUT_BASE", "must not exceed LOGIN_LOCKOUT_MAX");
   }
   const corsOrigins = parseCorsOrigins(read("CORS_ORIGINS"));
-
-  const registrationScopes = read("REGISTRATION_SCOPES").split(" ").filter(Boolean);
-  const badScope = registrationScopes.find((s) => !/^[\x21\x23-\x5b\x5d-\x7e]+$/.test(s));
-  if (badScope !== undefined) {
-    throw new ConfigError("REGISTRATION_SCOPES", `"${badScope}" is not a valid scope name`);
-  }
+  const metricsPortText = optional("METRICS_PORT");
 
   return {
     port,
@@ -350,9 +308,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     keyRefreshInterval,
     clockSkew,
     defaultAudience,
-    registration,
-    registrationAccessToken,
-    registrationScopes: [...new Set(registrationScopes)],
+    ...registration,
     loginMaxFailures,
     loginMaxFailuresPerIp,
     loginFailureWindow: duration("LOGIN_FAILURE_WINDOW"),
@@ -364,75 +320,9 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     demo: flag("DEMO", embedded),
     shutdownTimeout: duration("SHUTDOWN_TIMEOUT", 0),
     trustProxy: flag("TRUST_PROXY", false),
-    metricsPort: parseMetricsPort(optional("METRICS_PORT")),
+    metricsPort: metricsPortText === null ? null : parsePort("METRICS_PORT", metricsPortText),
+    selfService: parseSelfService({ optional, flag, duration, count }, issuer, embedded),
   };
-}
-
-/** "https://a.example, https://b.example:8443" or "*" → origins as browsers send them. */
-function parseCorsOrigins(text: string): string[] {
-  const entries = text
-    .split(",")
-    .map((entry) => entry.trim())
-    .filter(Boolean);
-  if (entries.includes("*")) {
-    if (entries.length > 1) throw new ConfigError("CORS_ORIGINS", `"*" must stand alone`);
-    return ["*"];
-  }
-  return [
-    ...new Set(
-      entries.map((entry) => {
-        const url = URL.canParse(entry) ? new URL(entry) : null;
-        if (
-          !url ||
-          !/^https?:$/.test(url.protocol) ||
-          url.origin !== entry.replace(/\/$/, "").toLowerCase()
-        ) {
-          throw new ConfigError(
-            "CORS_ORIGINS",
-            `"${entry}" is not an origin like https://app.example`,
-          );
-        }
-        return url.origin;
-      }),
-    ),
-  ];
-}
-
-function parseRegistration(value: string | null, embedded: boolean): RegistrationMode {
-  if (value === null) return embedded ? "open" : "off";
-  const mode = value.toLowerCase();
-  if (!(REGISTRATION_MODES as readonly string[]).includes(mode)) {
-    throw new ConfigError(
-      "REGISTRATION",
-      `"${value}" is not one of ${REGISTRATION_MODES.join(", ")}`,
-    );
-  }
-  return mode as RegistrationMode;
-}
-
-function parseMetricsPort(text: string | null): number | null {
-  if (text === null) return null;
-  const port = Number(text);
-  if (!/^\d+$/.test(text) || port < 0 || port > 65535) {
-    throw new ConfigError("METRICS_PORT", `"${text}" is not a port number (0-65535)`);
-  }
-  return port;
-}
-
-function parseIssuer(text: string): string {
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    throw new ConfigError("ISSUER", `"${text}" is not an absolute URL`);
-  }
-  if (url.protocol !== "https:" && !(url.protocol === "http:" && isLoopbackHost(url.hostname))) {
-    throw new ConfigError("ISSUER", "must use https (http is allowed only for localhost)");
-  }
-  if (url.search || url.hash || url.username || url.password) {
-    throw new ConfigError("ISSUER", "must not contain a query, fragment or credentials");
-  }
-  return url.href.replace(/\/$/, "");
 }
 
 /** True when the issuer is served over https, so cookies get Secure and HSTS is sent. */

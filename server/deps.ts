@@ -2,7 +2,9 @@
 
 import type { Config } from "./config.ts";
 import type { KeyStore } from "./keys/keystore.ts";
+import type { SecretBox } from "./keys/secret-box.ts";
 import type { Logger } from "./log.ts";
+import type { Mailer } from "./mail/mailer.ts";
 import type { ClientJwksSource } from "./oauth/client-jwks-fetch.ts";
 import type { Metrics } from "./observability/metrics.ts";
 import type { Db } from "./store/db/index.ts";
@@ -19,6 +21,10 @@ export interface Deps {
   log: Logger;
   /** The in-process cache of private_key_jwt clients' jwks_uri key sets. */
   clientJwks: ClientJwksSource;
+  /** Seals and opens users' TOTP secrets, under a key derived from the key-encryption key. */
+  totpSecrets: SecretBox;
   /** This app's Prometheus registry and its counters and histograms. */
   metrics: Metrics;
+  /** Sends the self-service mails (sign-up, verification, password reset). */
+  mailer: Mailer;
 }

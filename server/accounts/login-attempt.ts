@@ -2,12 +2,16 @@
 // its failures; otherwise the password is always verified (argon2id, against a dummy hash for
 // an unknown address), so that a locked account, an unknown address and a wrong password all
 // cost the same and a correct password during a lock teaches nothing. Failures are counted
-// and recorded as audit events; a success clears the account's counters.
+// and recorded as audit events; a success clears the account's counters. For an account with
+// a second factor the right password is only half a login: the counters stay until the code
+// is right too (second-factor-attempt.ts), so typing the password again and again never buys
+// more guesses at the code.
 
 import type { Logger } from "../log.ts";
 import { recordEvent } from "../observability/events.ts";
 import type { Metrics } from "../observability/metrics.ts";
 import type { Db } from "../store/db/index.ts";
+import { hasConfirmedTotp } from "../store/db/second-factor.ts";
 import type { User } from "../store/db/users.ts";
 import type { KvStore } from "../store/kv/types.ts";
 import { checkPassword } from "./login.ts";
@@ -40,10 +44,12 @@ export interface LoginAttempt {
 
 /**
  * failure: wrong address or password, or an account the operator locked; blocked: the
- * account is temporarily locked or the IP throttled, whether the password was right or not.
+ * account is temporarily locked or the IP throttled, whether the password was right or not;
+ * second_factor: the password is right and the account's second factor comes next.
  */
 export type LoginOutcome =
   | { outcome: "success"; user: User }
+  | { outcome: "second_factor"; user: User }
   | { outcome: "failure" }
   | { outcome: "blocked" };
 
@@ -52,6 +58,8 @@ export async function attemptLogin(
   attempt: LoginAttempt,
 ): Promise<LoginOutcome> {
   const result = await attemptOnce(deps, attempt);
+  // Counted once the second factor has decided.
+  if (result.outcome === "second_factor") return result;
   const outcome = result.outcome === "blocked" ? "locked" : result.outcome;
   deps.metrics.logins.inc({ outcome });
   if (result.outcome === "success") {
@@ -96,6 +104,7 @@ async function attemptOnce(deps: LoginAttemptDeps, attempt: LoginAttempt): Promi
     return { outcome: "blocked" };
   }
   if (user && passwordMatches && user.lockedAt === null) {
+    if (await hasConfirmedTotp(deps.db, user.id)) return { outcome: "second_factor", user };
     await clearAccount(deps, account);
     return { outcome: "success", user };
   }

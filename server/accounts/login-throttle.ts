@@ -93,3 +93,20 @@ export async function clearAccount(deps: Pick<ThrottleDeps, "kv">, account: stri
   await deps.kv.delete(lockoutsKey(account));
   await deps.kv.delete(lockKey(account));
 }
+
+// Secrets typed on the account page (the current password to change it, a code to turn
+// two-step verification off or get new recovery codes) are limited per session: whoever holds
+// a session (a borrowed laptop, a stolen cookie) must not get unlimited guesses at them.
+const ACCOUNT_FORM_MAX_FAILURES = 5;
+const ACCOUNT_FORM_WINDOW_SECONDS = 15 * 60;
+const accountFormKey = (sid: string) => `account:form-failures:${sid}`;
+
+/** True while the session has used up its wrong passwords and codes for the window. */
+export async function accountFormBlocked(kv: KvStore, sid: string): Promise<boolean> {
+  const value = await kv.get(accountFormKey(sid));
+  return value !== null && Number(value) >= ACCOUNT_FORM_MAX_FAILURES;
+}
+
+export async function recordAccountFormFailure(kv: KvStore, sid: string): Promise<void> {
+  await kv.increment(accountFormKey(sid), ACCOUNT_FORM_WINDOW_SECONDS);
+}

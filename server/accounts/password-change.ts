@@ -1,7 +1,8 @@
 // A signed-in user changes their password on the account page. Whoever may have learnt the
 // old password loses what it gave them: every refresh family of the user is revoked (with the
 // access tokens issued from it), and every other login session ends. The browser that made
-// the change stays signed in: it just proved the current password.
+// the change stays signed in: it just proved the current password. Wrong current passwords
+// are limited per session, like the account page's codes.
 
 import type { Config } from "../config.ts";
 import { invalidRequest } from "../errors.ts";
@@ -11,6 +12,7 @@ import type { Db } from "../store/db/index.ts";
 import { listActiveFamilyIds } from "../store/db/refresh-families.ts";
 import { findUserById, updateUserPasswordHash } from "../store/db/users.ts";
 import { revokeFamily } from "../tokens/revocation.ts";
+import { accountFormBlocked, recordAccountFormFailure } from "./login-throttle.ts";
 import { checkPasswordPolicy, hashPassword, verifyPassword } from "./passwords.ts";
 import { endSessionsOfUser, type LoginSession, type SessionDeps } from "./sessions.ts";
 
@@ -43,8 +45,12 @@ export async function changePassword(
   input: PasswordChangeInput,
   origin: EventOrigin,
 ): Promise<PasswordChanged> {
+  if (await accountFormBlocked(deps.kv, session.sid)) {
+    throw invalidRequest("Too many wrong attempts. Wait a few minutes before you try again.");
+  }
   const user = await findUserById(deps.db, session.userId);
   if (user === null || !(await verifyPassword(user.passwordHash, input.currentPassword))) {
+    await recordAccountFormFailure(deps.kv, session.sid);
     throw invalidRequest("The current password is incorrect.");
   }
   if (input.newPassword !== input.confirmation) {

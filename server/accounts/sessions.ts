@@ -13,6 +13,11 @@
 // session created at or before it is dead, except the one session it may name (the browser
 // that changed the password stays signed in). The cut-off needs to live only as long as a
 // session can (SESSION_ABSOLUTE_TTL), and costs a read of one more key per lookup.
+//
+// Two store indexes follow the live sessions by sid, each with its deadline: one of all
+// sessions (the active-sessions gauge counts it) and one per user (so that ending a user's
+// sessions takes them out of the count at once). They hold sids, which are public, never
+// cookie values.
 
 import { randomBytes } from "node:crypto";
 import type { Config } from "../config.ts";
@@ -44,12 +49,61 @@ const COOKIE_VALUE = /^[A-Za-z0-9_-]{43}$/;
 
 const sessionKey = (cookieValue: string) => `session:${digestToken(cookieValue)}`;
 const cutOffKey = (userId: string) => `sessions-revoked-before:${userId}`;
+const endedKey = (sid: string) => `session-ended:${sid}`;
+// An ended session's authorization codes must die with it; codes live at most 10 minutes
+// (AUTH_CODE_TTL's cap, RFC 6749 §4.1.2), so the mark that says so needs to live no longer.
+const ENDED_MARK_SECONDS = 600;
+const LIVE_INDEX = "sessions:live";
+const userIndex = (userId: string) => `sessions-of:${userId}`;
+
+/** When the session must end, in milliseconds since the epoch. */
+function deadline(session: LoginSession, deps: SessionDeps): number {
+  const idleEnd = session.lastSeenAt + deps.config.sessionIdleTtl * 1000;
+  const absoluteEnd = session.createdAt + deps.config.sessionAbsoluteTtl * 1000;
+  return Math.min(idleEnd, absoluteEnd);
+}
 
 /** Seconds until the session must end, or 0 when it already has. */
 function remainingSeconds(session: LoginSession, deps: SessionDeps, nowMs: number): number {
-  const idleEnd = session.lastSeenAt + deps.config.sessionIdleTtl * 1000;
-  const absoluteEnd = session.createdAt + deps.config.sessionAbsoluteTtl * 1000;
-  return Math.max(0, (Math.min(idleEnd, absoluteEnd) - nowMs) / 1000);
+  return Math.max(0, (deadline(session, deps) - nowMs) / 1000);
+}
+
+/** Puts the session in the indexes with its current deadline, or moves that deadline. */
+function track(deps: SessionDeps, session: LoginSession): Promise<unknown> {
+  const ends = deadline(session, deps);
+  const ttl = deps.config.sessionAbsoluteTtl;
+  return Promise.all([
+    deps.kv.indexAdd(LIVE_INDEX, session.sid, ends, ttl),
+    deps.kv.indexAdd(userIndex(session.userId), session.sid, ends, ttl),
+  ]);
+}
+
+function untrack(deps: SessionDeps, userId: string, sids: string[]): Promise<unknown> {
+  return Promise.all([
+    deps.kv.indexRemove(LIVE_INDEX, sids),
+    deps.kv.indexRemove(userIndex(userId), sids),
+  ]);
+}
+
+/** Takes ended sessions out of the indexes and marks them ended for their codes. */
+function markEnded(deps: SessionDeps, userId: string, sids: string[]): Promise<unknown> {
+  return Promise.all([
+    untrack(deps, userId, sids),
+    ...sids.map((sid) => deps.kv.set(endedKey(sid), "1", ENDED_MARK_SECONDS)),
+  ]);
+}
+
+/**
+ * Whether the session with this sid was ended by a logout, a logout everywhere or a password
+ * change within the last 10 minutes: an authorization code issued in it is then refused.
+ */
+export async function sessionEnded(deps: Pick<SessionDeps, "kv">, sid: string): Promise<boolean> {
+  return (await deps.kv.get(endedKey(sid))) !== null;
+}
+
+/** How many sessions are alive now, in every browser and on every instance sharing the store. */
+export function countActiveSessions(deps: Pick<SessionDeps, "kv" | "now">): Promise<number> {
+  return deps.kv.indexCount(LIVE_INDEX, deps.now().getTime());
 }
 
 export interface StartedSession {
@@ -78,11 +132,14 @@ export async function startSession(
     lastSeenAt: nowMs,
   };
   const cookieValue = generateOpaqueToken();
-  await deps.kv.set(
-    sessionKey(cookieValue),
-    JSON.stringify(session),
-    remainingSeconds(session, deps, nowMs),
-  );
+  await Promise.all([
+    deps.kv.set(
+      sessionKey(cookieValue),
+      JSON.stringify(session),
+      remainingSeconds(session, deps, nowMs),
+    ),
+    track(deps, session),
+  ]);
   return { cookieValue, session };
 }
 
@@ -101,7 +158,7 @@ export async function findSession(
   const session = JSON.parse(stored) as LoginSession;
   const nowMs = deps.now().getTime();
   if (remainingSeconds(session, deps, nowMs) <= 0) {
-    await deps.kv.delete(key);
+    await Promise.all([deps.kv.delete(key), untrack(deps, session.userId, [session.sid])]);
     return null;
   }
   const touched = { ...session, lastSeenAt: nowMs };
@@ -110,16 +167,21 @@ export async function findSession(
   const [cutOff] = await Promise.all([
     deps.kv.get(cutOffKey(session.userId)),
     deps.kv.set(key, JSON.stringify(touched), remainingSeconds(touched, deps, nowMs)),
+    track(deps, touched),
   ]);
   if (cutOff !== null && endedByCutOff(session, cutOff)) {
-    await deps.kv.delete(key);
+    await Promise.all([deps.kv.delete(key), markEnded(deps, session.userId, [session.sid])]);
     return null;
   }
   return touched;
 }
 
 export async function endSession(deps: SessionDeps, cookieValue: string): Promise<void> {
-  if (COOKIE_VALUE.test(cookieValue)) await deps.kv.delete(sessionKey(cookieValue));
+  if (!COOKIE_VALUE.test(cookieValue)) return;
+  const stored = await deps.kv.take(sessionKey(cookieValue));
+  if (stored === null) return;
+  const session = JSON.parse(stored) as LoginSession;
+  await markEnded(deps, session.userId, [session.sid]);
 }
 
 // The stored cut-off: "<milliseconds>" or "<milliseconds>:<sid of the session it spares>".
@@ -142,5 +204,9 @@ export async function endSessionsOfUser(
   const cutOff = deps.now().getTime();
   const value = options.exceptSid === undefined ? String(cutOff) : `${cutOff}:${options.exceptSid}`;
   await deps.kv.set(cutOffKey(userId), value, deps.config.sessionAbsoluteTtl);
+  const ended = (await deps.kv.indexMembers(userIndex(userId), cutOff)).filter(
+    (sid) => sid !== options.exceptSid,
+  );
+  await markEnded(deps, userId, ended);
   return cutOff;
 }

@@ -10,6 +10,7 @@ import {
   deleteUserById,
   findUserByEmail,
   insertUser,
+  setUserEmailVerified,
   setUserLockedAt,
   type User,
   updateUserPasswordHash,
@@ -46,7 +47,8 @@ export function normalizeEmail(input: string): string {
   return `${local}@${domainToUnicode(ascii)}`;
 }
 
-function normalizeName(name: string | undefined | null): string | null {
+/** Trims the name; null for none. Throws invalid_request for an empty or overlong one. */
+export function normalizeName(name: string | undefined | null): string | null {
   if (name === undefined || name === null) return null;
   const trimmed = name.trim().normalize("NFC");
   if (trimmed === "") throw invalidRequest("The name must not be empty.");
@@ -99,6 +101,12 @@ export async function setUserPassword(
   const user = await getUserByEmail(db, email);
   const updated = await updateUserPasswordHash(db, user.id, await hashPassword(password), now);
   return updated ?? gone(user);
+}
+
+/** Marks the user's address verified, as the operator vouches for it. */
+export async function verifyUserEmail(db: Db, email: string, now: Date): Promise<User> {
+  const user = await getUserByEmail(db, email);
+  return (await setUserEmailVerified(db, user.id, user.email, now)) ?? gone(user);
 }
 
 /** Locked users cannot sign in or refresh tokens; locking twice keeps the first date. */

@@ -11,7 +11,22 @@ export interface PageOptions extends CspOptions {
 
 export async function sendPage(
   reply: FastifyReply,
-  page: "login" | "consent" | "error" | "form-post" | "logout" | "logout-result" | "account",
+  page:
+    | "login"
+    | "consent"
+    | "error"
+    | "form-post"
+    | "logout"
+    | "logout-result"
+    | "account"
+    | "signup"
+    | "password-forgot"
+    | "password-reset"
+    | "email-verify"
+    | "notice"
+    | "login-otp"
+    | "totp-setup"
+    | "recovery-codes",
   context: Record<string, unknown>,
   options: PageOptions = {},
 ): Promise<FastifyReply> {

@@ -7,11 +7,24 @@ import type { Config } from "../config.ts";
 
 export const PAGE_PATHS = {
   login: "/interaction/:id/login",
+  otp: "/interaction/:id/otp",
   consent: "/interaction/:id/consent",
   account: "/account",
   accountLogin: "/account/login",
+  accountLoginOtp: "/account/login/otp",
+  accountTotp: "/account/totp",
+  accountTotpStart: "/account/totp/start",
+  accountTotpConfirm: "/account/totp/confirm",
+  accountTotpRecoveryCodes: "/account/totp/recovery-codes",
+  accountTotpDisable: "/account/totp/disable",
   accountPassword: "/account/password",
   accountRevokeApp: "/account/apps/revoke",
+  signup: "/interaction/:id/signup",
+  accountSignup: "/account/signup",
+  passwordForgot: "/password/forgot",
+  passwordReset: "/password/reset",
+  emailVerify: "/email/verify",
+  accountEmailVerify: "/account/email/verify",
   stylesheet: "/assets/style.css",
   formPostScript: "/assets/form-post.js",
 } as const;
@@ -23,7 +36,7 @@ export function publicPath(config: Pick<Config, "issuer">, path: string): string
 
 export function interactionPath(
   config: Pick<Config, "issuer">,
-  step: "login" | "consent",
+  step: "login" | "otp" | "consent",
   id: string,
 ): string {
   return publicPath(config, PAGE_PATHS[step].replace(":id", encodeURIComponent(id)));

@@ -2,8 +2,11 @@
 // - Login (OIDC Core §3.1.2.3) when there is no live session for an active user, and also
 //   when the request asks for a fresh one: prompt=login (and select_account, which with one
 //   account per browser means "let me sign in as someone else"), a max_age older than the
-//   session's auth_time, or an id_token_hint naming another user. A login done within this
-//   interaction satisfies all of these.
+//   session's auth_time, an id_token_hint naming another user, or acr_values asking for the
+//   multi-factor class (ACR_MFA) from a user who has a second factor but signed in with the
+//   password alone (acr_values are voluntary, OIDC Core §3.1.2.1: a user without a second
+//   factor gets the password class). A login done within this interaction satisfies all of
+//   these.
 // - Consent when prompt=consent asks for it, or when the client does not skip consent and the
 //   user has not yet granted every requested scope.
 // - prompt=none turns a needed login into login_required and a needed consent into
@@ -15,11 +18,13 @@ import type { Config } from "../config.ts";
 import { authorizationError } from "../errors.ts";
 import type { Client } from "../store/db/clients.ts";
 import type { Db } from "../store/db/index.ts";
+import { hasConfirmedTotp } from "../store/db/second-factor.ts";
 import { findUserById, type User } from "../store/db/users.ts";
 import type { KvStore } from "../store/kv/types.ts";
 import { type AuthorizationCodeGrant, issueAuthorizationCode } from "../tokens/codes.ts";
 import { type AuthorizationResponse, codeResponse } from "./authorization-response.ts";
 import type { AuthorizationRequest } from "./authorize-request.ts";
+import { ACR_MFA } from "./claims.ts";
 
 export type Step =
   | { kind: "login" }
@@ -36,7 +41,13 @@ export interface StepInput {
   loginSid: string | null;
   /** Whether the user's remembered consent covers every requested scope. */
   consented: boolean;
+  /** Whether the user has a second factor; looked up only when the request asks for ACR_MFA. */
+  secondFactorOn?: boolean;
   now: Date;
+}
+
+function asksForMfa(request: AuthorizationRequest): boolean {
+  return request.acrValues?.split(" ").includes(ACR_MFA) === true;
 }
 
 export function decideStep(input: StepInput): Step {
@@ -49,7 +60,8 @@ export function decideStep(input: StepInput): Step {
     request.prompt.includes("login") ||
     request.prompt.includes("select_account") ||
     (live && request.maxAge !== null && now.getTime() / 1000 - session.authTime > request.maxAge) ||
-    (live && request.idTokenHintSubject !== null && request.idTokenHintSubject !== user.id);
+    (live && request.idTokenHintSubject !== null && request.idTokenHintSubject !== user.id) ||
+    (live && asksForMfa(request) && input.secondFactorOn === true && !session.amr.includes("mfa"));
   if (!live || (loginRequested && !freshLogin)) {
     if (noneAllowed) throw authorizationError("login_required", "The user must sign in.");
     return { kind: "login" };
@@ -84,7 +96,18 @@ export async function resolveStep(
     user !== null && !client.skipConsent
       ? await hasConsent(deps.db, user.id, client.id, request.scopes)
       : false;
-  return decideStep({ request, client, session, user, loginSid, consented, now: deps.now() });
+  const secondFactorOn =
+    user !== null && asksForMfa(request) ? await hasConfirmedTotp(deps.db, user.id) : false;
+  return decideStep({
+    request,
+    client,
+    session,
+    user,
+    loginSid,
+    consented,
+    secondFactorOn,
+    now: deps.now(),
+  });
 }
 
 /**

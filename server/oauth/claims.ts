@@ -21,9 +21,23 @@ export const CLAIMS_SUPPORTED = [
   "at_hash",
   "sid",
   "amr",
+  "acr",
   ...SCOPE_CLAIMS.profile,
   ...SCOPE_CLAIMS.email,
 ];
+
+/**
+ * Authentication context classes (the ID token's `acr`, OIDC Core §2): a password alone, or
+ * a password and a second factor. Private URNs, as no registry defines these two levels.
+ */
+export const ACR_PASSWORD = "urn:latchkey:acr:pwd";
+export const ACR_MFA = "urn:latchkey:acr:mfa";
+export const ACR_VALUES = [ACR_PASSWORD, ACR_MFA] as const;
+
+/** The class of a login from its authentication methods (RFC 8176 `amr` values). */
+export function acrFor(amr: readonly string[]): string {
+  return amr.includes("mfa") ? ACR_MFA : ACR_PASSWORD;
+}
 
 export function scopeList(scope: string): string[] {
   return scope.split(" ").filter((token) => token !== "");

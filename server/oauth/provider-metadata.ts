@@ -13,7 +13,7 @@ import type { Config } from "../config.ts";
 import { SIGNING_ALG } from "../keys/crypto.ts";
 import { PROMPT_VALUES } from "./authorize-params.ts";
 import { RESPONSE_MODES } from "./authorize-request.ts";
-import { CLAIMS_SUPPORTED } from "./claims.ts";
+import { ACR_VALUES, CLAIMS_SUPPORTED } from "./claims.ts";
 import { ASSERTION_SIGNING_ALGS } from "./client-assertion.ts";
 import { TOKEN_ENDPOINT_AUTH_METHODS } from "./client-auth.ts";
 import { ENDPOINT_PATHS } from "./endpoints.ts";
@@ -55,6 +55,7 @@ export const CONTRIBUTIONS: readonly MetadataContribution[] = [
       request_parameter_supported: false,
       request_uri_parameter_supported: false,
       claims_parameter_supported: false,
+      acr_values_supported: [...ACR_VALUES],
     }),
   },
   {

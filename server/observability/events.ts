@@ -13,6 +13,9 @@ export const EVENT_TYPES = [
   "account.locked",
   "account.unlocked",
   "password.changed",
+  "second_factor.enabled",
+  "second_factor.disabled",
+  "recovery_codes.regenerated",
   "consent.granted",
   "consent.revoked",
   "token.revoked",
@@ -27,6 +30,12 @@ export const EVENT_TYPES = [
   "user.deleted",
   "user.logout",
   "user.logout_all",
+  "signup.requested",
+  "signup.existing_email",
+  "user.signed_up",
+  "email.verified",
+  "password.reset_requested",
+  "password.reset",
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 

@@ -3,7 +3,7 @@
 // process (the tests) never share counters. Label values are fixed sets chosen by the server
 // (outcomes, grant types, RFC error codes, route patterns), never user input.
 
-import { Counter, Histogram, Registry } from "prom-client";
+import { Counter, Gauge, Histogram, Registry } from "prom-client";
 
 export const LOGIN_OUTCOMES = ["success", "failure", "locked"] as const;
 export type LoginOutcome = (typeof LOGIN_OUTCOMES)[number];
@@ -22,8 +22,14 @@ export interface Metrics {
   codeReuseDetections: Counter;
   /** Accounts locked after too many failed logins (incremented by the lockout rules). */
   lockouts: Counter;
-  /** Sessions started by a login; see the README for why there is no active-sessions gauge. */
+  /** Sessions started by a completed login. */
   sessionsStarted: Counter;
+  /** Sessions alive now, read from the store's session index at each scrape. */
+  activeSessions: Gauge;
+  /** Tells activeSessions where to count; buildApp() sets it once the store is open. */
+  countActiveSessionsWith(count: () => Promise<number>): void;
+  /** Self-service mails by template and outcome (sent, or failed after every retry). */
+  mails: Counter<"template" | "outcome">;
   /** HTTP request duration by method, route pattern and status code. */
   httpDuration: Histogram<"method" | "route" | "status_code">;
 }
@@ -33,6 +39,7 @@ export interface Metrics {
 export function createMetrics(): Metrics {
   const registry = new Registry();
   const registers = [registry];
+  let countActive: (() => Promise<number>) | null = null;
   const metrics: Metrics = {
     registry,
     logins: new Counter({
@@ -71,6 +78,23 @@ export function createMetrics(): Metrics {
     sessionsStarted: new Counter({
       name: "latchkey_sessions_started_total",
       help: "Browser sessions started by a login.",
+      registers,
+    }),
+    activeSessions: new Gauge({
+      name: "latchkey_active_sessions",
+      help: "Browser sessions alive now (in the shared store: the same on every instance).",
+      registers,
+      async collect() {
+        if (countActive !== null) this.set(await countActive());
+      },
+    }),
+    countActiveSessionsWith(count) {
+      countActive = count;
+    },
+    mails: new Counter({
+      name: "latchkey_mails_total",
+      help: "Self-service mails by template and outcome (sent, failed).",
+      labelNames: ["template", "outcome"],
       registers,
     }),
     httpDuration: new Histogram({

@@ -5,6 +5,7 @@
 
 import { accountKey, clearAccount } from "../accounts/login-throttle.ts";
 import { logOutEverywhere } from "../accounts/logout.ts";
+import { enrolTotpByOperator, removeTotpByOperator } from "../accounts/second-factor.ts";
 import {
   createUser,
   deleteUser,
@@ -12,9 +13,11 @@ import {
   lockUser,
   setUserPassword,
   unlockUser,
+  verifyUserEmail,
 } from "../accounts/users.ts";
 import type { Config } from "../config.ts";
 import { listKeys, rotateKeys } from "../keys/rotation.ts";
+import { createSecretBox, TOTP_SECRETS_PURPOSE } from "../keys/secret-box.ts";
 import type { Logger } from "../log.ts";
 import {
   createClient,
@@ -34,6 +37,8 @@ import {
   type ClientWithSecret,
   type KeyView,
   type LogoutAllView,
+  type TotpEnrolmentView,
+  type TotpRemovalView,
   toClientView,
   toClientWithSecret,
   toKeyView,
@@ -42,7 +47,15 @@ import {
 } from "./views.ts";
 
 export type { AuditEventView, AuditListInput } from "./audit.ts";
-export type { ClientView, ClientWithSecret, KeyView, LogoutAllView, UserView } from "./views.ts";
+export type {
+  ClientView,
+  ClientWithSecret,
+  KeyView,
+  LogoutAllView,
+  TotpEnrolmentView,
+  TotpRemovalView,
+  UserView,
+} from "./views.ts";
 
 export type NoInput = Record<string, never>;
 
@@ -67,6 +80,8 @@ export interface UserCreateInput {
   email: string;
   password: string;
   name?: string;
+  /** The operator vouches for the address: no verification mail is needed. */
+  email_verified?: boolean;
 }
 
 export interface UserEmailInput {
@@ -90,12 +105,18 @@ export interface Operations extends OperationTable {
   clientRotateSecret(input: ClientIdInput): Promise<ClientWithSecret>;
   userCreate(input: UserCreateInput): Promise<UserView>;
   userShow(input: UserEmailInput): Promise<UserView>;
+  /** Marks the user's email address verified. */
+  userVerify(input: UserEmailInput): Promise<UserView>;
   userSetPassword(input: UserPasswordInput): Promise<UserView>;
   userLock(input: UserEmailInput): Promise<UserView>;
   userUnlock(input: UserEmailInput): Promise<UserView>;
   userDelete(input: UserEmailInput): Promise<UserView>;
   /** Ends every session and revokes every refresh-token family of the user. */
   userLogoutAll(input: UserEmailInput): Promise<LogoutAllView>;
+  /** Gives the user a new TOTP secret, on at once, and new recovery codes. */
+  userTotpEnrol(input: UserEmailInput): Promise<TotpEnrolmentView>;
+  /** Turns the user's second factor off (a lost authenticator and lost recovery codes). */
+  userTotpRemove(input: UserEmailInput): Promise<TotpRemovalView>;
   keysList(input: NoInput): Promise<KeyView[]>;
   /** The keys after the rotation, in signing order: the last one is the key taking over. */
   keysRotate(input: NoInput): Promise<KeyView[]>;
@@ -169,12 +190,18 @@ export function createOperations(ctx: OperationsContext): Operations {
     },
 
     async userCreate(input) {
-      const user = await createUser(db, input, now());
+      const { email_verified: emailVerified, ...rest } = input;
+      const user = await createUser(db, { ...rest, emailVerified: emailVerified ?? false }, now());
       await recordEvent(ctx, { type: "user.created", actor: "operator", userId: user.id });
       return toUserView(user);
     },
     async userShow(input) {
       return toUserView(await getUserByEmail(db, input.email));
+    },
+    async userVerify(input) {
+      const user = await verifyUserEmail(db, input.email, now());
+      await recordEvent(ctx, { type: "email.verified", actor: "operator", userId: user.id });
+      return toUserView(user);
     },
     async userSetPassword(input) {
       return toUserView(await setUserPassword(db, input.email, input.password, now()));
@@ -220,6 +247,39 @@ export function createOperations(ctx: OperationsContext): Operations {
         sessions_ended_before: result.sessionsEndedBefore.toISOString(),
         refresh_families_revoked: result.familiesRevoked,
       };
+    },
+
+    async userTotpEnrol(input) {
+      const user = await getUserByEmail(db, input.email);
+      const totpSecrets = createSecretBox(await ctx.kek(), TOTP_SECRETS_PURPOSE);
+      const enrolment = await enrolTotpByOperator(
+        { db, totpSecrets, config: ctx.config, now },
+        user,
+      );
+      await recordEvent(ctx, {
+        type: "second_factor.enabled",
+        actor: "operator",
+        userId: user.id,
+        details: { method: "totp" },
+      });
+      return {
+        user: toUserView(user),
+        otpauth_uri: enrolment.otpauthUri,
+        secret: enrolment.secret,
+        recovery_codes: enrolment.recoveryCodes,
+      };
+    },
+    async userTotpRemove(input) {
+      const user = await getUserByEmail(db, input.email);
+      const removed = await removeTotpByOperator({ db }, user.id);
+      if (removed) {
+        await recordEvent(ctx, {
+          type: "second_factor.disabled",
+          actor: "operator",
+          userId: user.id,
+        });
+      }
+      return { user: toUserView(user), removed };
     },
 
     async keysList() {

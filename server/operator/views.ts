@@ -52,6 +52,22 @@ export interface LogoutAllView {
   refresh_families_revoked: number;
 }
 
+export interface TotpEnrolmentView {
+  user: UserView;
+  /** For the QR code an authenticator app scans. */
+  otpauth_uri: string;
+  /** The same secret in base32, for typing into the app. */
+  secret: string;
+  /** Shown this once; stored only as digests. */
+  recovery_codes: string[];
+}
+
+export interface TotpRemovalView {
+  user: UserView;
+  /** False when the user had no second factor. */
+  removed: boolean;
+}
+
 export interface KeyView {
   kid: string;
   alg: string;

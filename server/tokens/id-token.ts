@@ -4,7 +4,7 @@
 import { createHash } from "node:crypto";
 import type { Config } from "../config.ts";
 import type { KeyStore } from "../keys/keystore.ts";
-import { scopeList, userClaims } from "../oauth/claims.ts";
+import { acrFor, scopeList, userClaims } from "../oauth/claims.ts";
 import type { User } from "../store/db/users.ts";
 
 /** The `typ` header of ID tokens; "JWT" keeps them apart from at+jwt access tokens. */
@@ -50,7 +50,7 @@ export async function issueIdToken(
       ...(input.nonce === null ? {} : { nonce: input.nonce }),
       at_hash: accessTokenHash(input.accessToken),
       ...(input.sid === null ? {} : { sid: input.sid }),
-      ...(input.amr.length === 0 ? {} : { amr: input.amr }),
+      ...(input.amr.length === 0 ? {} : { amr: input.amr, acr: acrFor(input.amr) }),
     },
     { typ: ID_TOKEN_TYP, expiresIn: deps.config.idTokenTtl },
   );

@@ -1,16 +1,20 @@
-// The login, consent, error, logout and account pages, checked by axe-core in Debian's
-// chromium: no serious or critical accessibility violations, at laptop and phone width.
+// The login, consent, error, logout and account pages, and the self-service pages (sign-up,
+// "check your inbox", email confirmation, forgot and new password), checked by axe-core in
+// Debian's chromium: no serious or critical accessibility violations, at laptop and phone
+// width. The self-service mails go to an SMTP server in the test process.
 
 import { existsSync } from "node:fs";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { seriousAxeViolations } from "../helpers/axe.ts";
 import { type ServerOnServices, startServerOnServices } from "../helpers/services.ts";
+import { linkIn, startSmtpServer, type TestSmtpServer } from "../helpers/smtp.ts";
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const PASSWORD = "correct horse battery staple";
 const REDIRECT_URI = "http://127.0.0.1:9/callback";
 
+let smtp: TestSmtpServer;
 let latchkey: ServerOnServices;
 let browser: Browser;
 let clientId: string;
@@ -19,7 +23,8 @@ beforeAll(async () => {
   if (!existsSync(CHROMIUM)) {
     throw new Error(`${CHROMIUM} is missing: apt-get install chromium (.ci/run does this)`);
   }
-  latchkey = await startServerOnServices();
+  smtp = await startSmtpServer();
+  latchkey = await startServerOnServices({ SMTP_URL: smtp.url, SIGNUP_ENABLED: "on" });
   await latchkey.data.user("ada@example.com", PASSWORD, "Ada Lovelace");
   ({ clientId } = await latchkey.data.client({
     name: "Acme Photo Printing",
@@ -37,6 +42,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await latchkey?.close();
+  await smtp?.close();
 });
 
 function authorizeUrl(): string {
@@ -92,6 +98,54 @@ describe.each([
     await page.goto(`${latchkey.issuer}/oauth/logout`);
     await page.locator("button[name=logout]").first().waitFor();
     await expectAccessible(page, "logout confirmation page");
+
+    await context.close();
+  });
+
+  it("the self-service pages have no serious or critical axe violations", async () => {
+    const context = await browser.newContext({ viewport, bypassCSP: true });
+    const page = await context.newPage();
+    const email = `grace-${viewport.width}@example.com`;
+
+    await page.goto(authorizeUrl());
+    await page.getByRole("link", { name: "Create an account" }).click();
+    await page.getByLabel("Email address").waitFor();
+    await expectAccessible(page, "sign-up page");
+    await page.getByLabel("Email address").fill(email);
+    await page.getByLabel("Password").fill("password");
+    await page.getByRole("button", { name: "Create account" }).click();
+    await page.getByRole("alert").waitFor();
+    await expectAccessible(page, "sign-up page with an error");
+    await page.getByLabel("Password").fill("a long enough passphrase");
+    await page.getByRole("button", { name: "Create account" }).click();
+    await page.getByRole("heading", { name: "Check your inbox" }).waitFor();
+    await expectAccessible(page, "check your inbox page");
+
+    await page.goto(linkIn(await smtp.waitFor(email), "/email/verify").href);
+    await page.getByRole("button", { name: "Confirm my email address" }).waitFor();
+    await expectAccessible(page, "email confirmation page");
+    await page.getByRole("button", { name: "Confirm my email address" }).click();
+    await page.getByRole("heading", { name: "Your email address is confirmed" }).waitFor();
+    await expectAccessible(page, "email confirmed page");
+
+    await page.goto(`${latchkey.issuer}/password/forgot`);
+    await page.getByLabel("Email address").waitFor();
+    await expectAccessible(page, "forgot password page");
+    await page.getByLabel("Email address").fill(email);
+    await page.getByRole("button", { name: "Send the link" }).click();
+    await page.getByRole("heading", { name: "Check your inbox" }).waitFor();
+    const reset = linkIn(await smtp.waitFor(email, { after: 1 }), "/password/reset");
+    await page.goto(reset.href);
+    await page.getByLabel("Confirm new password").waitFor();
+    await expectAccessible(page, "new password page");
+    await page.getByLabel("New password", { exact: true }).fill("one long passphrase");
+    await page.getByLabel("Confirm new password").fill("another long passphrase");
+    await page.getByRole("button", { name: "Set new password" }).click();
+    await page.getByRole("alert").waitFor();
+    await expectAccessible(page, "new password page with an error");
+    await page.goto(`${latchkey.issuer}/email/verify?token=expired`);
+    await page.getByRole("heading", { name: "This link cannot be used" }).waitFor();
+    await expectAccessible(page, "unusable link page");
 
     await context.close();
   });

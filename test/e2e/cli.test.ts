@@ -276,6 +276,45 @@ function everyCommand(env: () => Record<string, string>, jwksUrl: () => string) 
     );
   });
 
+  it("user create --email-verified and user verify: email_verified as the operator vouches", async () => {
+    const vouched = json<UserJson & { email_verified: boolean }>(
+      await cli([
+        "user",
+        "create",
+        "--email",
+        "carol@example.com",
+        "--password",
+        "correct horse battery staple",
+        "--email-verified",
+        "--json",
+      ]),
+    );
+    expect(vouched.email_verified).toBe(true);
+    const plain = json<UserJson & { email_verified: boolean }>(
+      await cli([
+        "user",
+        "create",
+        "--email",
+        "dave@example.com",
+        "--password",
+        "correct horse battery staple",
+        "--json",
+      ]),
+    );
+    expect(plain.email_verified).toBe(false);
+    expect(ok(await cli(["user", "verify", "Dave@example.com"]))).toBe(
+      "Marked dave@example.com as verified.\n",
+    );
+    expect(
+      json<UserJson & { email_verified: boolean }>(
+        await cli(["user", "show", "dave@example.com", "--json"]),
+      ).email_verified,
+    ).toBe(true);
+    expect(failed(await cli(["user", "verify", "nobody@example.com"]))).toBe(
+      "latchkey: No user with email nobody@example.com.",
+    );
+  });
+
   it("user lock, unlock, show and delete", async () => {
     const locked = json<UserJson>(await cli(["user", "lock", "alice@example.com", "--json"]));
     expect(locked.locked).toBe(true);
@@ -294,6 +333,37 @@ function everyCommand(env: () => Record<string, string>, jwksUrl: () => string) 
       "latchkey: No user with email bob@example.com.",
     );
     expect(failed(await cli(["user", "lock", "nobody@example.com"]))).toBe(
+      "latchkey: No user with email nobody@example.com.",
+    );
+  });
+
+  it("user totp: a secret, its otpauth URI and recovery codes shown once; --remove turns it off", async () => {
+    const enrolled = json<{
+      user: UserJson;
+      otpauth_uri: string;
+      secret: string;
+      recovery_codes: string[];
+    }>(await cli(["user", "totp", "alice@example.com", "--json"]));
+    expect(enrolled.user.email).toBe("alice@example.com");
+    expect(enrolled.secret).toMatch(/^([A-Z2-7]{4} ){7}[A-Z2-7]{4}$/);
+    const uri = new URL(enrolled.otpauth_uri);
+    expect(uri.protocol).toBe("otpauth:");
+    expect(uri.searchParams.get("secret")).toBe(enrolled.secret.replaceAll(" ", ""));
+    expect(enrolled.recovery_codes).toHaveLength(10);
+
+    const text = ok(await cli(["user", "totp", "alice@example.com"]));
+    expect(text).toMatch(/^Turned two-step verification on for alice@example\.com\.\n/);
+    expect(text).toMatch(/secret: +([A-Z2-7]{4} ){7}[A-Z2-7]{4}\n/);
+    expect(text.match(/^ {2}[a-z2-7]{4}-[a-z2-7]{4}-[a-z2-7]{4}-[a-z2-7]{4}$/gm)).toHaveLength(10);
+
+    const removed = json<{ user: UserJson; removed: boolean }>(
+      await cli(["user", "totp", "alice@example.com", "--remove", "--json"]),
+    );
+    expect(removed.removed).toBe(true);
+    expect(ok(await cli(["user", "totp", "alice@example.com", "--remove"]))).toBe(
+      "alice@example.com had no two-step verification.\n",
+    );
+    expect(failed(await cli(["user", "totp", "nobody@example.com"]))).toBe(
       "latchkey: No user with email nobody@example.com.",
     );
   });

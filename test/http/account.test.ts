@@ -217,6 +217,31 @@ describe("POST /account/password", () => {
     expect(login.statusCode).toBe(303);
   });
 
+  it("stops taking current passwords after five wrong ones in the session", async () => {
+    const user = await makeUser(t.app);
+    const browser = await signedInBrowser(user.email);
+    for (let i = 0; i < 5; i++) {
+      const wrong = await changePassword(browser, {
+        current_password: `not the password ${i}`,
+        new_password: NEW_PASSWORD,
+      });
+      expect(wrong.body).toContain("The current password is incorrect.");
+    }
+    const right = await changePassword(browser, {
+      current_password: PASSWORD,
+      new_password: NEW_PASSWORD,
+    });
+    expect(right.statusCode).toBe(400);
+    expect(right.body).toContain("Too many wrong attempts.");
+    // The password did not change, and another session has its own allowance.
+    const other = await signedInBrowser(user.email);
+    const changed = await changePassword(other, {
+      current_password: PASSWORD,
+      new_password: NEW_PASSWORD,
+    });
+    expect(changed.statusCode).toBe(303);
+  });
+
   it("changes the password, ends the other sessions and every refresh family, and keeps this browser signed in", async () => {
     const user = await makeUser(t.app);
     const laptop = await signedInBrowser(user.email);

@@ -143,6 +143,7 @@ describe("the authorization_code grant", () => {
         at_hash: accessTokenHash(accessToken),
         sid,
         amr: ["pwd"],
+        acr: "urn:latchkey:acr:pwd",
         name: "Ada Lovelace",
         updated_at: Math.floor(user.updatedAt.getTime() / 1000),
         email: user.email,
@@ -439,6 +440,10 @@ describe("the authorization_code grant", () => {
         take: (key) => kv.take(key),
         increment: (key, ttl) => kv.increment(key, ttl),
         delete: (key) => kv.delete(key),
+        indexAdd: (index, member, deadline, ttl) => kv.indexAdd(index, member, deadline, ttl),
+        indexRemove: (index, members) => kv.indexRemove(index, members),
+        indexMembers: (index, now) => kv.indexMembers(index, now),
+        indexCount: (index, now) => kv.indexCount(index, now),
         ping: () => kv.ping(),
         close: async () => {},
       };

@@ -10,7 +10,14 @@ import {
   listActiveFamilyIds,
 } from "../../server/store/db/refresh-families.ts";
 import { buildTestApp, type TestApp } from "../helpers/app.ts";
-import { Browser, makeUser } from "../helpers/authorize-flow.ts";
+import {
+  authorizeQuery,
+  Browser,
+  location,
+  makeUser,
+  REDIRECT_URI,
+  VERIFIER,
+} from "../helpers/authorize-flow.ts";
 import { sessionAlive, tokensFor } from "../helpers/signed-in.ts";
 import { basicAuth, makeClient, postToken } from "../helpers/token-fixtures.ts";
 
@@ -115,6 +122,34 @@ describe("userLogoutAll", () => {
     expect(await sessionAlive(browser, client.client.id)).toBe(true);
     expect(await listActiveFamilyIds(t.app.deps.db, { userId: user.id })).toHaveLength(1);
     expect(again.sid).toEqual(expect.any(String));
+  });
+
+  it("kills authorization codes issued in the ended sessions, not in a later one", async () => {
+    const user = await makeUser(t.app);
+    const browser = new Browser(t.app);
+    await tokensFor(t.app, browser, client, user);
+    const pending = await browser.get(authorizeQuery(client.client.id, { scope: "openid" }));
+    const code = location(pending).searchParams.get("code") ?? "";
+    await ops.userLogoutAll({ email: user.email });
+    const redeem = (c: string) =>
+      postToken(
+        t.app,
+        {
+          grant_type: "authorization_code",
+          code: c,
+          redirect_uri: REDIRECT_URI,
+          code_verifier: VERIFIER,
+        },
+        { authorization: basicAuth(client.client.id, client.secret ?? "") },
+      );
+    const refused = await redeem(code);
+    expect(refused.statusCode).toBe(400);
+    expect(refused.json().error_description).toBe(
+      "The login session of this authorization code has ended.",
+    );
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    const fresh = await tokensFor(t.app, browser, client, user);
+    expect(fresh.access_token).toEqual(expect.any(String));
   });
 
   it("refuses an unknown email", async () => {

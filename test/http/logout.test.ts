@@ -10,7 +10,16 @@ import {
   listActiveFamilyIds,
 } from "../../server/store/db/refresh-families.ts";
 import { buildTestApp, type TestApp } from "../helpers/app.ts";
-import { Browser, formAction, inputValue, location, makeUser } from "../helpers/authorize-flow.ts";
+import {
+  authorizeQuery,
+  Browser,
+  formAction,
+  inputValue,
+  location,
+  makeUser,
+  REDIRECT_URI,
+  VERIFIER,
+} from "../helpers/authorize-flow.ts";
 import { sessionAlive, type Tokens, tokensFor } from "../helpers/signed-in.ts";
 import { basicAuth, makeClient, postToken } from "../helpers/token-fixtures.ts";
 
@@ -98,6 +107,30 @@ describe("logout tied to the session by id_token_hint", () => {
     expect(res.headers["cache-control"]).toBe("no-store");
     expect(cleared(browser)).toBe(true);
     expect(await sessionAlive(browser, web.client.id)).toBe(false);
+  });
+
+  it("kills an authorization code issued in the session before the logout", async () => {
+    const { browser, tokens } = await signedIn();
+    // A code the browser received but the client has not redeemed yet.
+    const pending = await browser.get(authorizeQuery(web.client.id, { scope: "openid" }));
+    const code = location(pending).searchParams.get("code") ?? "";
+    expect(code).not.toBe("");
+    await browser.get(logoutUrl({ id_token_hint: tokens.id_token }));
+    const redeemed = await postToken(
+      t.app,
+      {
+        grant_type: "authorization_code",
+        code,
+        redirect_uri: REDIRECT_URI,
+        code_verifier: VERIFIER,
+      },
+      { authorization: basicAuth(web.client.id, web.secret ?? "") },
+    );
+    expect(redeemed.statusCode).toBe(400);
+    expect(redeemed.json()).toEqual({
+      error: "invalid_grant",
+      error_description: "The login session of this authorization code has ended.",
+    });
   });
 
   it("ends the server-side session even if the browser keeps sending the old cookie", async () => {

@@ -96,3 +96,53 @@ it("records the operator's lock and unlock", async () => {
     { type: "account.unlocked", actor: "operator" },
   ]);
 });
+
+it("counts live sessions: up with each login, down with logout, logout-all and expiry", async () => {
+  // Its own app and clock: the gauge counts the whole shared store of that app.
+  let nowMs = Date.parse("2026-12-02T12:00:00Z");
+  const app = await buildTestApp({ SESSION_IDLE_TTL: "10m" }, { now: () => new Date(nowMs) });
+  try {
+    const client = await makeClient(app.app, { skipConsent: true });
+    const signIn = async (email: string) => {
+      const browser = new Browser(app.app);
+      await browser.signIn(authorizeQuery(client), email);
+      return browser;
+    };
+    const active = () => value(app, "latchkey_active_sessions");
+    const started = () => value(app, "latchkey_sessions_started_total");
+    expect(await active()).toBe(0);
+
+    const ann = await makeUser(app.app);
+    const bob = await makeUser(app.app);
+    const annLaptop = await signIn(ann.email);
+    await signIn(ann.email);
+    const bobLaptop = await signIn(bob.email);
+    expect(await active()).toBe(3);
+    expect(await started()).toBe(3);
+
+    // Logging out ends one; logging a user out everywhere ends all of theirs at once.
+    const logout = await annLaptop.get("/oauth/logout");
+    await annLaptop.submit(logout, { logout: "yes" });
+    expect(await active()).toBe(2);
+    const ops = createOperations({
+      ...app.app.deps,
+      kek: async () => Buffer.alloc(32),
+      kv: async () => app.app.deps.kv,
+    });
+    await ops.userLogoutAll({ email: ann.email });
+    expect(await active()).toBe(1);
+
+    // A session used keeps its place; one left idle past SESSION_IDLE_TTL leaves the count.
+    nowMs += 6 * 60_000;
+    await bobLaptop.get(authorizeQuery(client, { prompt: "none" }));
+    nowMs += 6 * 60_000;
+    expect(await active()).toBe(1);
+    nowMs += 11 * 60_000;
+    expect(await active()).toBe(0);
+    expect((await app.app.inject({ url: "/metrics" })).body).toContain(
+      "latchkey_active_sessions 0",
+    );
+  } finally {
+    await app.close();
+  }
+});

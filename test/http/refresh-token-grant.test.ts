@@ -415,6 +415,7 @@ describe("the refresh_token grant, with a clock and a reuse grace period", () =>
         at_hash: accessTokenHash(accessToken),
         sid: "sid-refresh",
         amr: ["pwd"],
+        acr: "urn:latchkey:acr:pwd",
         name: user.name,
         updated_at: Math.floor(user.updatedAt.getTime() / 1000),
         email: user.email,

@@ -76,6 +76,31 @@ describe.each(backends)("%s store", (_name, open) => {
     expect(await store.increment("window", 60)).toBe(1);
   });
 
+  it("counts and lists an index's members until their own deadlines", async () => {
+    const now = Date.now();
+    await spread((s, i) => s.indexAdd("live", `m${i}`, now + (i < 60 ? 60_000 : 1_000), 60));
+    expect(await store.indexCount("live", now)).toBe(100);
+    // A later add moves a member's deadline; removing takes it out at once.
+    await store.indexAdd("live", "m99", now + 60_000, 60);
+    await store.indexRemove("live", ["m0", "m1", "unknown"]);
+    expect(await store.indexCount("live", now + 5_000)).toBe(59);
+    const members = await store.indexMembers("live", now + 5_000);
+    expect(members).toHaveLength(59);
+    expect(members).toContain("m99");
+    expect(members).not.toContain("m0");
+    expect(members).not.toContain("m70");
+    expect(await store.indexMembers("none", now)).toEqual([]);
+    expect(await store.indexCount("none", now)).toBe(0);
+  });
+
+  it("expires a whole index after its TTL", async () => {
+    const now = Date.now();
+    await store.indexAdd("brief", "a", now + 600_000, 0.2);
+    expect(await store.indexCount("brief", now)).toBe(1);
+    await sleep(350);
+    expect(await store.indexCount("brief", now)).toBe(0);
+  });
+
   it("refuses a write without a positive TTL", async () => {
     await expect(store.set("k", "v", 0)).rejects.toThrow(RangeError);
   });

@@ -1,42 +1,32 @@
 // GET and POST /interaction/:id/login: the login page of an authorization request. A
 // successful login starts a new session (a new cookie value and sid, whatever the browser
 // held before) and continues the request: to the consent page, or straight back to the
-// client when no consent is needed. A failed one shows the page again with one message for
-// every cause.
+// client when no consent is needed. For an account with a second factor, the right password
+// leads to the code page (/interaction/:id/otp) instead. A failed one shows the page again
+// with one message for every cause.
 
-import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { FastifyInstance } from "fastify";
+import { requireVerifiedEmail, unverifiedMessage } from "../../accounts/email-verification.ts";
 import { prepareLogin } from "../../accounts/login.ts";
 import { attemptLogin } from "../../accounts/login-attempt.ts";
-import { startSession } from "../../accounts/sessions.ts";
+import { startPendingLogin } from "../../accounts/pending-login.ts";
 import type { Deps } from "../../deps.ts";
-import { completeAuthorization, resolveStep } from "../../oauth/authorize-flow.ts";
-import {
-  findInteraction,
-  finishInteraction,
-  type Interaction,
-  recordInteractionLogin,
-} from "../../oauth/interactions.ts";
 import type { RawParams } from "../../oauth/params.ts";
-import { type Client, findClientById } from "../../store/db/clients.ts";
-import {
-  csrfRefused,
-  interactionGone,
-  sendAuthorizationError,
-  sendAuthorizationResponse,
-} from "../authorization-reply.ts";
-import { csrfToken, csrfTokenValid } from "../csrf.ts";
-import { sendPage } from "../pages.ts";
+import { csrfRefused, interactionGone } from "../authorization-reply.ts";
+import { csrfTokenValid } from "../csrf.ts";
 import { interactionPath, PAGE_PATHS } from "../paths.ts";
 import { requireFormBody } from "../plugins/forms.ts";
-import { formActionSource } from "../plugins/security-headers.ts";
-import { readSessionCookie, setSessionCookie } from "../session-cookie.ts";
-
-const LOGIN_FAILED = "The email address or password is incorrect.";
-// Shown for a temporarily locked account, known or not, and for a throttled IP, with 403: the
-// page is HTML, so this is where an API would answer 403 account_locked.
-const LOGIN_BLOCKED =
-  "Too many failed sign-in attempts. Sign-in is temporarily blocked; try again later.";
-const EMAIL_MAX_LENGTH = 254;
+import { mailLinks } from "../self-service.ts";
+import {
+  EMAIL_MAX_LENGTH,
+  LOGIN_BLOCKED,
+  LOGIN_FAILED,
+  loadInteraction,
+  redirectTo,
+  sendInteractionLogin,
+  setPendingLoginCookie,
+  signInToInteraction,
+} from "../sign-in.ts";
 
 type Params = { id: string };
 
@@ -47,44 +37,16 @@ export default async function loginRoutes(
   // The unknown-address path verifies against a dummy hash; make it before the first login.
   await prepareLogin();
 
-  function showLogin(
-    request: FastifyRequest,
-    reply: FastifyReply,
-    id: string,
-    found: { interaction: Interaction; client: Client },
-    form: { email: string | null; error: string | null; status: number },
-  ) {
-    return sendPage(
-      reply,
-      "login",
-      {
-        title: "Sign in",
-        clientName: found.client.name,
-        action: interactionPath(deps.config, "login", id),
-        csrf: csrfToken(request, reply, deps.config, `login:${id}`),
-        email: form.email,
-        error: form.error,
-      },
-      {
-        status: form.status,
-        formAction: [formActionSource(found.interaction.request.redirectUri)],
-      },
-    );
-  }
-
-  async function load(id: string): Promise<{ interaction: Interaction; client: Client } | null> {
-    const interaction = await findInteraction(deps.kv, id, deps.now());
-    if (!interaction) return null;
-    const client = await findClientById(deps.db, interaction.request.clientId);
-    return client ? { interaction, client } : null;
-  }
-
   app.get<{ Params: Params }>(PAGE_PATHS.login, async (request, reply) => {
     const { id } = request.params;
-    const found = await load(id);
+    const found = await loadInteraction(deps, id);
     if (!found) return interactionGone(reply);
     const email = found.interaction.request.loginHint?.slice(0, EMAIL_MAX_LENGTH) ?? null;
-    return showLogin(request, reply, id, found, { email, error: null, status: 200 });
+    return sendInteractionLogin(deps, request, reply, id, found, {
+      email,
+      error: null,
+      status: 200,
+    });
   });
 
   app.post<{ Params: Params }>(
@@ -92,7 +54,7 @@ export default async function loginRoutes(
     { onRequest: requireFormBody },
     async (request, reply) => {
       const { id } = request.params;
-      const found = await load(id);
+      const found = await loadInteraction(deps, id);
       if (!found) return interactionGone(reply);
       const form = (request.body ?? {}) as RawParams;
       if (!csrfTokenValid(request, deps.config, `login:${id}`, form.csrf_token)) {
@@ -107,41 +69,33 @@ export default async function loginRoutes(
         requestId: request.id,
         clientId: found.client.id,
       });
-      if (result.outcome !== "success") {
+      if (result.outcome === "failure" || result.outcome === "blocked") {
         request.log.info({ outcome: result.outcome }, "login");
         const error = result.outcome === "blocked" ? LOGIN_BLOCKED : LOGIN_FAILED;
         const status = result.outcome === "blocked" ? 403 : 400;
-        return showLogin(request, reply, id, found, { email, error, status });
+        return sendInteractionLogin(deps, request, reply, id, found, { email, error, status });
+      }
+      const origin = { ip: request.ip, requestId: request.id };
+      const verified = await requireVerifiedEmail(deps, result, mailLinks(deps.config, id), origin);
+      if (verified.outcome === "unverified") {
+        const error = unverifiedMessage(verified);
+        return sendInteractionLogin(deps, request, reply, id, found, { email, error, status: 403 });
       }
       const { user } = result;
-      request.log.info({ outcome: "success", userId: user.id }, "login");
-
-      const { interaction, client } = found;
-      try {
-        const { cookieValue, session } = await startSession(deps, {
+      if (result.outcome === "second_factor") {
+        request.log.info({ outcome: "second_factor", userId: user.id }, "login");
+        const pending = await startPendingLogin(deps, {
           userId: user.id,
-          amr: ["pwd"],
-          previousCookieValue: readSessionCookie(request, deps.config),
+          purpose: `interaction:${id}`,
         });
-        setSessionCookie(reply, deps.config, cookieValue);
-        await recordInteractionLogin(deps.kv, id, interaction, session.sid, deps.now());
-        const step = await resolveStep(deps, interaction.request, client, session, session.sid);
-        if (step.kind !== "issue") {
-          return reply
-            .code(303)
-            .headers({
-              location: interactionPath(deps.config, step.kind, id),
-              "cache-control": "no-store",
-            })
-            .send();
-        }
-        if (!(await finishInteraction(deps.kv, id))) return interactionGone(reply);
-        const consent = client.skipConsent ? "skipped" : "remembered";
-        const response = await completeAuthorization(deps, interaction.request, session, consent);
-        return await sendAuthorizationResponse(reply, response, 303);
-      } catch (err) {
-        return sendAuthorizationError(request, reply, deps.config, err, interaction.request, 303);
+        setPendingLoginCookie(reply, deps.config, pending);
+        return redirectTo(reply, interactionPath(deps.config, "otp", id), 303);
       }
+      request.log.info({ outcome: "success", userId: user.id }, "login");
+      return signInToInteraction(deps, request, reply, id, found, {
+        userId: user.id,
+        amr: ["pwd"],
+      });
     },
   );
 }

@@ -40,16 +40,24 @@ export const ADMIN_BODY_SCHEMAS: Record<OperationName, object> = {
   clientShow: clientId,
   clientDelete: clientId,
   clientRotateSecret: clientId,
-  userCreate: object({ email: text(320), password, name: { type: "string", maxLength: 1000 } }, [
-    "email",
-    "password",
-  ]),
+  userCreate: object(
+    {
+      email: text(320),
+      password,
+      name: { type: "string", maxLength: 1000 },
+      email_verified: { type: "boolean" },
+    },
+    ["email", "password"],
+  ),
   userShow: email,
+  userVerify: email,
   userSetPassword: object({ email: text(320), password }, ["email", "password"]),
   userLock: email,
   userUnlock: email,
   userDelete: email,
   userLogoutAll: email,
+  userTotpEnrol: email,
+  userTotpRemove: email,
   keysList: none,
   keysRotate: none,
   auditList: object({

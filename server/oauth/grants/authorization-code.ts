@@ -1,7 +1,10 @@
 // The authorization code grant at the token endpoint (RFC 6749 §4.1.3, PKCE RFC 7636 §4.6,
 // OIDC Core §3.1.3.2), checked in the order of those sections. The code is taken from the
-// store before anything else, so it can be tried only once: a failed check burns it too.
+// store before anything else, so it can be tried only once: a failed check burns it too. A
+// code whose login session ended (logout, logout everywhere, a password change) since it was
+// issued is refused: signing out must not leave a code behind that still works.
 
+import { sessionEnded } from "../../accounts/sessions.ts";
 import { invalidGrant } from "../../errors.ts";
 import { type EventOrigin, recordEvent } from "../../observability/events.ts";
 import { findUserById } from "../../store/db/users.ts";
@@ -101,7 +104,16 @@ export async function handle(
     grant.resources,
     deps.config.defaultAudience,
   );
-  const user = await findUserById(deps.db, grant.userId);
+  const [user, ended] = await Promise.all([
+    findUserById(deps.db, grant.userId),
+    sessionEnded(deps, grant.sid),
+  ]);
+  if (ended) {
+    throw invalidGrant(
+      "The login session of this authorization code has ended.",
+      `session ${grant.sid} ended after the code was issued`,
+    );
+  }
   if (!user || user.lockedAt !== null) {
     throw invalidGrant(
       "The user of this authorization code can no longer sign in.",

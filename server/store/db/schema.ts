@@ -103,6 +103,37 @@ export interface AuditEventsTable {
   details: Json<Record<string, unknown>>;
 }
 
+export interface UserTotpTable {
+  user_id: string;
+  secret_sealed: string;
+  confirmed_at: NullableTimestamp;
+  last_used_step: number | null;
+  /** When the current secret was made; a new enrolment replaces it. */
+  created_at: UpdatedAt;
+}
+
+export interface RecoveryCodesTable {
+  user_id: string;
+  digest: string;
+  created_at: CreatedAt;
+  used_at: NullableTimestamp;
+}
+
+export interface EmailTokensTable {
+  digest: string;
+  /** "signup", "verify_email" or "reset_password". */
+  purpose: string;
+  /** Null for a sign-up: its account is made when the link is used. */
+  user_id: string | null;
+  email: string;
+  /** What a sign-up chose: the account's name and password hash. */
+  name: string | null;
+  password_hash: string | null;
+  created_at: CreatedAt;
+  expires_at: Timestamp;
+  used_at: NullableTimestamp;
+}
+
 export interface Database {
   users: UsersTable;
   clients: ClientsTable;
@@ -111,6 +142,9 @@ export interface Database {
   refresh_families: RefreshFamiliesTable;
   refresh_tokens: RefreshTokensTable;
   audit_events: AuditEventsTable;
+  email_tokens: EmailTokensTable;
+  user_totp: UserTotpTable;
+  recovery_codes: RecoveryCodesTable;
 }
 
 export type UserRow = Selectable<UsersTable>;

@@ -85,6 +85,23 @@ export async function updateUserPasswordHash(
   return row ? toUser(row) : null;
 }
 
+/** Marks the user's address verified, if it is still `email` (the address a link went to). */
+export async function setUserEmailVerified(
+  db: Db,
+  id: string,
+  email: string,
+  now: Date,
+): Promise<User | null> {
+  const row = await db
+    .updateTable("users")
+    .set({ email_verified: true, updated_at: now })
+    .where("id", "=", id)
+    .where("email", "=", email)
+    .returningAll()
+    .executeTakeFirst();
+  return row ? toUser(row) : null;
+}
+
 /** Locks (a date) or unlocks (null) the user; an existing lock keeps its original date. */
 export async function setUserLockedAt(
   db: Db,

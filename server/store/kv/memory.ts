@@ -9,10 +9,17 @@ interface Entry {
   expiresAt: number;
 }
 
+interface Index {
+  /** Member → deadline in milliseconds since the epoch. */
+  members: Map<string, number>;
+  expiresAt: number;
+}
+
 const SWEEP_INTERVAL_MS = 30_000;
 
 export class MemoryKvStore implements KvStore {
   readonly #entries = new Map<string, Entry>();
+  readonly #indexes = new Map<string, Index>();
   readonly #now: () => number;
   readonly #sweeper: NodeJS.Timeout;
 
@@ -70,6 +77,48 @@ export class MemoryKvStore implements KvStore {
     this.#entries.delete(key);
   }
 
+  #liveIndex(index: string): Index | undefined {
+    const found = this.#indexes.get(index);
+    if (found && found.expiresAt <= this.#now()) {
+      this.#indexes.delete(index);
+      return undefined;
+    }
+    return found;
+  }
+
+  async indexAdd(
+    index: string,
+    member: string,
+    deadlineMs: number,
+    ttlSeconds: number,
+  ): Promise<void> {
+    const expiresAt = this.#expiry(ttlSeconds);
+    const found = this.#liveIndex(index) ?? { members: new Map<string, number>(), expiresAt };
+    found.members.set(member, deadlineMs);
+    found.expiresAt = expiresAt;
+    this.#indexes.set(index, found);
+  }
+
+  async indexRemove(index: string, members: string[]): Promise<void> {
+    const found = this.#liveIndex(index);
+    for (const member of members) found?.members.delete(member);
+  }
+
+  async indexMembers(index: string, nowMs: number): Promise<string[]> {
+    const found = this.#liveIndex(index);
+    if (!found) return [];
+    return [...found.members].filter(([, deadline]) => deadline > nowMs).map(([member]) => member);
+  }
+
+  async indexCount(index: string, nowMs: number): Promise<number> {
+    const found = this.#liveIndex(index);
+    if (!found) return 0;
+    for (const [member, deadline] of found.members) {
+      if (deadline <= nowMs) found.members.delete(member);
+    }
+    return found.members.size;
+  }
+
   async ping(): Promise<void> {}
 
   /** Drops every expired entry; runs on a timer and is public for tests. */
@@ -82,6 +131,9 @@ export class MemoryKvStore implements KvStore {
         removed++;
       }
     }
+    for (const [index, found] of this.#indexes) {
+      if (found.expiresAt <= now) this.#indexes.delete(index);
+    }
     return removed;
   }
 
@@ -92,5 +144,6 @@ export class MemoryKvStore implements KvStore {
   async close(): Promise<void> {
     clearInterval(this.#sweeper);
     this.#entries.clear();
+    this.#indexes.clear();
   }
 }

@@ -1,6 +1,7 @@
 // The Redis store. Every key gets the deployment's prefix; every write carries a TTL.
 // take() is GETDEL (Redis 6.2+), which Redis runs atomically; increment() creates the counter
 // and its expiry in one script so a crash between the two can never leave a counter forever.
+// Indexes are sorted sets scored by each member's deadline.
 
 import { createClient, type RedisClientType } from "redis";
 import type { Logger } from "../../log.ts";
@@ -78,6 +79,34 @@ export class RedisKvStore implements KvStore {
 
   async delete(key: string): Promise<void> {
     await this.#client.del(this.#key(key));
+  }
+
+  async indexAdd(
+    index: string,
+    member: string,
+    deadlineMs: number,
+    ttlSeconds: number,
+  ): Promise<void> {
+    const key = this.#key(index);
+    await this.#client
+      .multi()
+      .zAdd(key, { score: deadlineMs, value: member })
+      .pExpire(key, ttlMs(ttlSeconds))
+      .exec();
+  }
+
+  async indexRemove(index: string, members: string[]): Promise<void> {
+    if (members.length > 0) await this.#client.zRem(this.#key(index), members);
+  }
+
+  async indexMembers(index: string, nowMs: number): Promise<string[]> {
+    return this.#client.zRangeByScore(this.#key(index), `(${nowMs}`, "+inf");
+  }
+
+  async indexCount(index: string, nowMs: number): Promise<number> {
+    const key = this.#key(index);
+    await this.#client.zRemRangeByScore(key, "-inf", nowMs);
+    return this.#client.zCard(key);
   }
 
   async ping(): Promise<void> {

@@ -13,6 +13,17 @@ export interface KvStore {
   /** Increments a counter; the TTL is set when the counter is created and kept after. */
   increment(key: string, ttlSeconds: number): Promise<number>;
   delete(key: string): Promise<void>;
+  /**
+   * Indexes: sets of members, each with its own deadline (milliseconds since the epoch), so
+   * that things which live in the store (sessions) can be counted and listed. A member past
+   * its deadline is not live. The index itself expires ttlSeconds after its last change.
+   */
+  indexAdd(index: string, member: string, deadlineMs: number, ttlSeconds: number): Promise<void>;
+  indexRemove(index: string, members: string[]): Promise<void>;
+  /** The members whose deadline is after nowMs. */
+  indexMembers(index: string, nowMs: number): Promise<string[]>;
+  /** How many members have a deadline after nowMs; forgets the others. */
+  indexCount(index: string, nowMs: number): Promise<number>;
   /** Throws when the store cannot be reached (readiness). */
   ping(): Promise<void>;
   close(): Promise<void>;
