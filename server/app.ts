@@ -47,14 +47,21 @@ import { createMailer } from "./mail/mailer.ts";
 import { createClientJwksSource } from "./oauth/client-jwks-fetch.ts";
 import { createMetrics } from "./observability/metrics.ts";
 import { acquireDataDirLock, type DataDirLock } from "./store/data-dir-lock.ts";
-import { type Db, openDatabase } from "./store/db/index.ts";
+import { type OpenedDatabase, openDatabase } from "./store/db/index.ts";
 import { migrateToLatest } from "./store/db/migrate.ts";
+import {
+  CLIENT_CHANGES_CHANNEL,
+  createClientCache,
+  createUserCache,
+  localRowChanges,
+  USER_CHANGES_CHANNEL,
+} from "./store/db/row-cache.ts";
 import { openKvStore } from "./store/kv/index.ts";
 import type { KvStore } from "./store/kv/types.ts";
 
 export interface AppOverrides {
   /** An open database (already migrated or not); buildApp then neither opens nor closes it. */
-  db?: { db: Db; kind: "postgres" | "pglite" };
+  db?: OpenedDatabase;
   /** An open store; buildApp then neither opens nor closes it. */
   kv?: KvStore;
   now?: () => Date;
@@ -138,6 +145,26 @@ export async function buildApp(
     const keys = await createKeyStore({ db: opened.db, kek, config, now, log });
     closers.push(() => keys.close());
 
+    const clients = createClientCache(opened.db);
+    const users = createUserCache(opened.db);
+    // The app's own writes drop cached rows at once; the NOTIFY below covers everyone else's.
+    const db = opened.db.withPlugin(
+      localRowChanges((table, id) => (table === "users" ? users : clients).invalidate(id)),
+    );
+    if (opened.listen) {
+      const stop = await opened.listen(
+        {
+          [CLIENT_CHANGES_CHANNEL]: (clientId) => clients.invalidate(clientId),
+          [USER_CHANGES_CHANNEL]: (userId) => users.invalidate(userId),
+        },
+        (live) => {
+          clients.setLive(live);
+          users.setLive(live);
+        },
+      );
+      closers.push(stop);
+    }
+
     const clientJwks = createClientJwksSource(now);
     const metrics = createMetrics();
     const mailer = createMailer({
@@ -148,13 +175,15 @@ export async function buildApp(
     closers.push(async () => mailer.close());
     const deps: Deps = {
       config,
-      db: opened.db,
+      db,
       dbKind: opened.kind,
       kv,
       keys,
       now,
       log,
       clientJwks,
+      clients,
+      users,
       totpSecrets: createSecretBox(kek, TOTP_SECRETS_PURPOSE),
       metrics,
       mailer,
@@ -168,11 +197,15 @@ export async function buildApp(
     app.addHook("preClose", async () => {
       closing = true;
     });
-    app.addHook("onRequest", async (request, reply) => {
+    // Hooks that run on every request take Fastify's callback form: an async function would
+    // cost a promise per request on the hottest endpoints (npm run bench, JWKS).
+    app.addHook("onRequest", (request, reply, done) => {
       reply.header("x-request-id", request.id);
+      done();
     });
-    app.addHook("onSend", async (_request, reply) => {
+    app.addHook("onSend", (_request, reply, payload, done) => {
       if (closing) reply.header("connection", "close");
+      done(null, payload);
     });
     await app.register(requestMetrics, { metrics: deps.metrics });
     await app.register(errorHandler);

@@ -8,6 +8,7 @@ import type { Mailer } from "./mail/mailer.ts";
 import type { ClientJwksSource } from "./oauth/client-jwks-fetch.ts";
 import type { Metrics } from "./observability/metrics.ts";
 import type { Db } from "./store/db/index.ts";
+import type { ClientSource, UserSource } from "./store/db/row-cache.ts";
 import type { KvStore } from "./store/kv/types.ts";
 
 export interface Deps {
@@ -19,6 +20,13 @@ export interface Deps {
   /** The clock; tests replace it to walk through key lifetimes. */
   now: () => Date;
   log: Logger;
+  /** Clients by id, cached while the database's change feed says nothing changed. */
+  clients: ClientSource;
+  /**
+   * Users by id, cached the same way: for reads that may be a few milliseconds behind a
+   * change made elsewhere (token checks, claims). Password checks read the database.
+   */
+  users: UserSource;
   /** The in-process cache of private_key_jwt clients' jwks_uri key sets. */
   clientJwks: ClientJwksSource;
   /** Seals and opens users' TOTP secrets, under a key derived from the key-encryption key. */

@@ -1,6 +1,9 @@
 // The ceilings, measured in the same run as the targets: a bare Fastify route (what the HTTP
 // stack alone allows) and a Fastify route that makes one RS256 signature of an access-token
-// sized JWT with jose and an RSA-2048 key (what an endpoint that must sign can reach at best).
+// sized JWT with an RSA-2048 key (what an endpoint that must sign can reach at best). The bare
+// route answers with a static JWKS of one RSA-2048 key, the size of Latchkey's on the bench's
+// fresh database (about 460 bytes): the same body on the wire, so that the ratio measures
+// Latchkey's work rather than the load generator reading a bigger answer than a 12-byte one.
 // Started by ceilings.ts with the port in BENCH_PORT; prints one "ready" line.
 
 import { generateKeyPairSync, randomBytes } from "node:crypto";
@@ -11,7 +14,16 @@ const port = Number(process.env.BENCH_PORT ?? "0");
 const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
 const app = Fastify({ logger: false });
 
-app.get("/bare", async () => ({ ok: true }));
+function publicJwk() {
+  const { publicKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
+  const { n, e } = publicKey.export({ format: "jwk" });
+  const kid = randomBytes(32).toString("base64url");
+  return { kty: "RSA", use: "sig", alg: "RS256", kid, n, e };
+}
+const jwks = JSON.stringify({ keys: [publicJwk()] });
+app.get("/bare", (_request, reply) => {
+  reply.type("application/json; charset=utf-8").send(jwks);
+});
 
 app.post("/rs256", async () => {
   const iat = Math.floor(Date.now() / 1000);

@@ -16,7 +16,7 @@ import {
   type Interaction,
   recordInteractionLogin,
 } from "../oauth/interactions.ts";
-import { type Client, findClientById } from "../store/db/clients.ts";
+import type { Client } from "../store/db/clients.ts";
 import {
   interactionGone,
   sendAuthorizationError,
@@ -135,7 +135,7 @@ export async function loadInteraction(
 ): Promise<{ interaction: Interaction; client: Client } | null> {
   const interaction = await findInteraction(deps.kv, id, deps.now());
   if (!interaction) return null;
-  const client = await findClientById(deps.db, interaction.request.clientId);
+  const client = await deps.clients.find(interaction.request.clientId);
   return client ? { interaction, client } : null;
 }
 

@@ -5,7 +5,7 @@
 // path touches no database: private keys are decrypted and imported once, at load.
 
 import { createPublicKey, type KeyObject } from "node:crypto";
-import { errors, type JWTHeaderParameters, type JWTPayload, jwtVerify } from "jose";
+import type { JWTPayload } from "jose";
 import type { Config } from "../config.ts";
 import { serverError } from "../errors.ts";
 import type { Logger } from "../log.ts";
@@ -19,7 +19,7 @@ import {
   SIGNING_ALG,
 } from "./crypto.ts";
 import { type JwksDocument, serializeJwks } from "./jwks.ts";
-import { signRs256 } from "./jws.ts";
+import { signRs256, verifyRs256 } from "./jws.ts";
 import { keyState } from "./policy.ts";
 import { type KeyContext, maintainKeys } from "./rotation.ts";
 
@@ -32,7 +32,7 @@ export interface KeyStore {
   sign(payload: JWTPayload, options: { typ: string; expiresIn: number }): Promise<string>;
   /**
    * Verifies a JWT this issuer signed with a key published now: signature, typ, iss, exp.
-   * Failures throw jose errors (JOSEError), for the caller to turn into its protocol error.
+   * Failures throw JwsError, for the caller to turn into its protocol error.
    */
   verify(token: string, options: { typ: string }): Promise<JWTPayload>;
   /** Runs the maintenance step and reloads the keys. */
@@ -168,22 +168,16 @@ export async function createKeyStore(options: KeyStoreOptions): Promise<KeyStore
     async verify(token, { typ }) {
       const at = now();
       const candidates = published(at);
-      const { payload } = await jwtVerify(
+      return verifyRs256(
         token,
-        (header: JWTHeaderParameters) => {
-          const match = candidates.find((key) => key.stored.kid === header.kid);
-          if (!match) throw new errors.JWKSNoMatchingKey();
-          return match.publicKey;
-        },
+        (kid) => candidates.find((key) => key.stored.kid === kid)?.publicKey,
         {
-          algorithms: [SIGNING_ALG],
           typ,
           issuer: config.issuer,
-          currentDate: at,
+          now: Math.floor(at.getTime() / 1000),
           clockTolerance: config.clockSkew,
         },
       );
-      return payload;
     },
 
     refresh,

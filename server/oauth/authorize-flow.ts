@@ -18,8 +18,9 @@ import type { Config } from "../config.ts";
 import { authorizationError } from "../errors.ts";
 import type { Client } from "../store/db/clients.ts";
 import type { Db } from "../store/db/index.ts";
+import type { UserSource } from "../store/db/row-cache.ts";
 import { hasConfirmedTotp } from "../store/db/second-factor.ts";
-import { findUserById, type User } from "../store/db/users.ts";
+import type { User } from "../store/db/users.ts";
 import type { KvStore } from "../store/kv/types.ts";
 import { type AuthorizationCodeGrant, issueAuthorizationCode } from "../tokens/codes.ts";
 import { type AuthorizationResponse, codeResponse } from "./authorization-response.ts";
@@ -79,6 +80,7 @@ export function decideStep(input: StepInput): Step {
 export interface FlowDeps {
   db: Db;
   kv: KvStore;
+  users: UserSource;
   config: Pick<Config, "issuer" | "authCodeTtl">;
   now: () => Date;
 }
@@ -91,7 +93,7 @@ export async function resolveStep(
   session: LoginSession | null,
   loginSid: string | null = null,
 ): Promise<Step> {
-  const user = session === null ? null : await findUserById(deps.db, session.userId);
+  const user = session === null ? null : await deps.users.find(session.userId);
   const consented =
     user !== null && !client.skipConsent
       ? await hasConsent(deps.db, user.id, client.id, request.scopes)

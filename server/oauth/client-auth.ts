@@ -6,7 +6,6 @@
 
 import type { Deps } from "../deps.ts";
 import { invalidClient, invalidRequest } from "../errors.ts";
-import { findClientById } from "../store/db/clients.ts";
 import { readClientAssertion, verifyClientAssertion } from "./client-assertion.ts";
 import type { ClientAuthMethod } from "./client-metadata.ts";
 import { type Client, verifyClientSecret } from "./clients.ts";
@@ -123,7 +122,7 @@ export function presentedCredentials(
   return credentials;
 }
 
-export type ClientAuthDeps = Pick<Deps, "config" | "db" | "kv" | "now" | "clientJwks">;
+export type ClientAuthDeps = Pick<Deps, "config" | "db" | "kv" | "now" | "clientJwks" | "clients">;
 
 /**
  * The audiences a client assertion may name (RFC 7523 §3 item 3): the issuer, the token
@@ -145,7 +144,7 @@ export async function authenticateClient(
   request: { authorization: string | undefined; params: Params; endpointPath: string },
 ): Promise<AuthenticatedClient> {
   const presented = presentedCredentials(request.authorization, request.params);
-  const client = await findClientById(deps.db, presented.clientId);
+  const client = await deps.clients.find(presented.clientId);
   const failed = (detail: string) => invalidClient("Client authentication failed.", detail);
   if (!client) throw failed(`unknown client ${presented.clientId.slice(0, 64)}`);
   if (client.authMethod !== presented.method) {

@@ -22,7 +22,6 @@
 // member is left out for it; its `aud` is this issuer, the only party that accepts it.
 
 import type { Deps } from "../deps.ts";
-import { findUserById } from "../store/db/users.ts";
 import type { AccessTokenClaims } from "../tokens/access-token.ts";
 import { type FoundRefreshToken, isRefreshTokenActive } from "../tokens/refresh-tokens.ts";
 import { scopeList } from "./claims.ts";
@@ -53,7 +52,10 @@ export type IntrospectionResponse =
       username?: string;
     };
 
-type IntrospectionDeps = Pick<Deps, "config" | "db" | "kv" | "keys" | "now" | "clientJwks">;
+type IntrospectionDeps = Pick<
+  Deps,
+  "config" | "db" | "kv" | "keys" | "now" | "clientJwks" | "clients" | "users"
+>;
 
 const INACTIVE: IntrospectionResponse = { active: false };
 
@@ -83,7 +85,7 @@ async function activeUser(
   userId: string,
   scope: string,
 ): Promise<{ username?: string } | null> {
-  const user = await findUserById(deps.db, userId);
+  const user = await deps.users.find(userId);
   if (!user || user.lockedAt !== null) return null;
   return scopeList(scope).includes("email") ? { username: user.email } : {};
 }

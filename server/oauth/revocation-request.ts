@@ -40,7 +40,10 @@ import {
 /** Every method of the token endpoint, `none` included (see above). */
 export const REVOCATION_ENDPOINT_AUTH_METHODS = [...TOKEN_ENDPOINT_AUTH_METHODS];
 
-type RevocationDeps = Pick<Deps, "config" | "db" | "kv" | "keys" | "now" | "clientJwks" | "log">;
+type RevocationDeps = Pick<
+  Deps,
+  "config" | "db" | "kv" | "keys" | "now" | "clientJwks" | "clients" | "log"
+>;
 
 export async function revokeToken(
   deps: RevocationDeps,

@@ -15,7 +15,7 @@ type TokenRequest = { authorization: string | undefined; body: RawParams; origin
 
 /** Counts every answer: tokens by grant type, errors by their RFC code. */
 export async function handleTokenRequest(
-  deps: GrantDeps & Pick<Deps, "clientJwks">,
+  deps: GrantDeps & Pick<Deps, "clientJwks" | "clients">,
   request: TokenRequest,
 ): Promise<TokenResponse> {
   try {
@@ -29,7 +29,7 @@ export async function handleTokenRequest(
 }
 
 async function tokenResponse(
-  deps: GrantDeps & Pick<Deps, "clientJwks">,
+  deps: GrantDeps & Pick<Deps, "clientJwks" | "clients">,
   request: TokenRequest,
 ): Promise<{ response: TokenResponse; grantType: string }> {
   const { body } = request;

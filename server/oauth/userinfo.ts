@@ -4,12 +4,11 @@
 
 import type { Deps } from "../deps.ts";
 import { insufficientScope, invalidToken } from "../errors.ts";
-import { findUserById } from "../store/db/users.ts";
 import { verifyAccessToken } from "../tokens/access-token.ts";
 import { scopeList, userClaims } from "./claims.ts";
 
 export async function userInfo(
-  deps: Pick<Deps, "config" | "db" | "kv" | "keys">,
+  deps: Pick<Deps, "config" | "db" | "kv" | "keys" | "users">,
   accessToken: string,
 ): Promise<Record<string, unknown>> {
   const token = await verifyAccessToken(deps, accessToken);
@@ -26,7 +25,7 @@ export async function userInfo(
   if (!scopes.includes("openid")) {
     throw insufficientScope("The access token lacks the openid scope.", "openid");
   }
-  const user = await findUserById(deps.db, token.sub);
+  const user = await deps.users.find(token.sub);
   if (!user || user.lockedAt !== null) {
     throw invalidToken(
       "The access token is invalid, expired or revoked.",

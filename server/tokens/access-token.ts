@@ -7,9 +7,9 @@
 // is marked revoked in the store (revocation.ts) and verification looks for that mark.
 
 import { randomBytes } from "node:crypto";
-import { errors } from "jose";
 import type { Config } from "../config.ts";
 import { invalidToken } from "../errors.ts";
+import { JwsError } from "../keys/jws.ts";
 import type { KeyStore } from "../keys/keystore.ts";
 import type { KvStore } from "../store/kv/types.ts";
 import { isAccessTokenDenied, isFamilyRevoked } from "./revocation.ts";
@@ -98,7 +98,7 @@ export async function verifyAccessToken(
   try {
     payload = await deps.keys.verify(token, { typ: ACCESS_TOKEN_TYP });
   } catch (err) {
-    if (err instanceof errors.JOSEError) throw invalid(`${err.code}: ${err.message}`);
+    if (err instanceof JwsError) throw invalid(err.message);
     throw err;
   }
   const { sub, client_id, scope, jti, iat, exp, aud, auth_time } = payload;

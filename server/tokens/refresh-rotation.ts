@@ -34,6 +34,7 @@ import {
   rotateRefreshTokenRows,
   touchRefreshFamily,
 } from "../store/db/refresh-families.ts";
+import type { UserSource } from "../store/db/row-cache.ts";
 import { findUserById, type User } from "../store/db/users.ts";
 import type { KvStore } from "../store/kv/types.ts";
 import { digestToken, generateOpaqueToken } from "./opaque.ts";
@@ -43,6 +44,8 @@ import { revokeFamily } from "./revocation.ts";
 export interface RotationDeps {
   db: Db;
   kv: KvStore;
+  /** Read on the fast path only; the locked path reads the user in its transaction. */
+  users: UserSource;
   now: () => Date;
   log: Logger;
   metrics: Pick<Metrics, "refreshReuseDetections">;
@@ -181,7 +184,7 @@ async function rotateLiveToken<T>(
   if (family.clientId !== clientId || familyState(family, now, deps.config) !== "active") {
     return null;
   }
-  const user = await findUserById(deps.db, family.userId);
+  const user = await deps.users.find(family.userId);
   if (!user || user.lockedAt !== null) return null;
   const issued = await issue({ family, user });
   const successor = generateOpaqueToken();

@@ -57,13 +57,20 @@ async function cors(app: FastifyInstance, { deps }: { deps: Deps }): Promise<voi
     });
   }
 
-  app.addHook("onSend", async (request, reply) => {
-    if (request.method === "OPTIONS") return;
-    const endpoint = endpoints.get(request.routeOptions.url ?? "");
-    if (!endpoint) return;
-    if (await allowOrigin(request, reply, endpoint)) {
+  // Callback form: most responses are of no CORS endpoint and must not pay for a promise.
+  app.addHook("onSend", (request, reply, payload, done) => {
+    const endpoint =
+      request.method === "OPTIONS" ? undefined : endpoints.get(request.routeOptions.url ?? "");
+    if (!endpoint) return done(null, payload);
+    if (endpoint.policy === "public") {
+      reply.header("access-control-allow-origin", "*");
       reply.header("access-control-expose-headers", EXPOSED_HEADERS);
+      return done(null, payload);
     }
+    allowOrigin(request, reply, endpoint).then((allowed) => {
+      if (allowed) reply.header("access-control-expose-headers", EXPOSED_HEADERS);
+      done(null, payload);
+    }, done);
   });
 }
 

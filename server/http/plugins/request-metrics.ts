@@ -10,12 +10,13 @@ async function requestMetrics(
   app: FastifyInstance,
   { metrics }: { metrics: Metrics },
 ): Promise<void> {
-  app.addHook("onResponse", async (request, reply) => {
+  app.addHook("onResponse", (request, reply, done) => {
     const route = request.routeOptions.url ?? "unmatched";
     metrics.httpDuration.observe(
       { method: request.method, route, status_code: String(reply.statusCode) },
       reply.elapsedTime / 1000,
     );
+    done();
   });
 }
 

@@ -51,7 +51,7 @@ async function securityHeaders(
 ): Promise<void> {
   const defaultPolicy = contentSecurityPolicy();
   const secure = isSecureIssuer(config);
-  app.addHook("onSend", async (_request, reply) => {
+  app.addHook("onSend", (_request, reply, payload, done) => {
     if (!reply.hasHeader("content-security-policy")) {
       reply.header("content-security-policy", defaultPolicy);
     }
@@ -59,6 +59,7 @@ async function securityHeaders(
     reply.header("referrer-policy", "no-referrer");
     reply.header("x-frame-options", "DENY");
     if (secure) reply.header("strict-transport-security", HSTS);
+    done(null, payload);
   });
 }
 

@@ -15,7 +15,6 @@ import { idTokenHintSubject } from "../../oauth/id-token-hint.ts";
 import { createInteraction } from "../../oauth/interactions.ts";
 import type { RawParams } from "../../oauth/params.ts";
 import { ENDPOINT_PATHS } from "../../oauth/provider-metadata.ts";
-import { findClientById } from "../../store/db/clients.ts";
 import {
   type RedirectStatus,
   sendAuthorizationError,
@@ -37,7 +36,7 @@ export default async function authorizeRoutes(
   ): Promise<FastifyReply> {
     let target: ResponseTarget | null = null;
     try {
-      const resolved = await resolveClientAndTarget(raw, (id) => findClientById(deps.db, id));
+      const resolved = await resolveClientAndTarget(raw, (id) => deps.clients.find(id));
       const { client } = resolved;
       target = resolved.target;
       const authRequest = await validateAuthorizationRequest(raw, client, target, {

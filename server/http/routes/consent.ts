@@ -13,7 +13,7 @@ import { findInteraction, finishInteraction, type Interaction } from "../../oaut
 import type { RawParams } from "../../oauth/params.ts";
 import { describeScopes } from "../../oauth/scopes.ts";
 import { recordEvent } from "../../observability/events.ts";
-import { type Client, findClientById } from "../../store/db/clients.ts";
+import type { Client } from "../../store/db/clients.ts";
 import type { User } from "../../store/db/users.ts";
 import {
   csrfRefused,
@@ -40,7 +40,7 @@ export default async function consentRoutes(
   async function load(id: string): Promise<{ interaction: Interaction; client: Client } | null> {
     const interaction = await findInteraction(deps.kv, id, deps.now());
     if (!interaction) return null;
-    const client = await findClientById(deps.db, interaction.request.clientId);
+    const client = await deps.clients.find(interaction.request.clientId);
     return client ? { interaction, client } : null;
   }
 

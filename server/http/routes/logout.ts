@@ -24,7 +24,6 @@ import {
 import type { RawParams } from "../../oauth/params.ts";
 import { ENDPOINT_PATHS } from "../../oauth/provider-metadata.ts";
 import { recordEvent } from "../../observability/events.ts";
-import { findClientById } from "../../store/db/clients.ts";
 import { findUserById } from "../../store/db/users.ts";
 import {
   csrfRefused,
@@ -167,7 +166,7 @@ export default async function logoutRoutes(
     try {
       const logoutRequest = await validateLogoutRequest(raw, {
         verifyHint: (hint) => verifyIdTokenHint(hint, deps),
-        findClient: (id) => findClientById(deps.db, id),
+        findClient: (id) => deps.clients.find(id),
       });
       return await logout(request, reply, logoutRequest, raw, method);
     } catch (err) {

@@ -7,7 +7,6 @@
 import { sessionEnded } from "../../accounts/sessions.ts";
 import { invalidGrant } from "../../errors.ts";
 import { type EventOrigin, recordEvent } from "../../observability/events.ts";
-import { findUserById } from "../../store/db/users.ts";
 import { issueAccessToken } from "../../tokens/access-token.ts";
 import {
   type AuthorizationCodeGrant,
@@ -105,7 +104,7 @@ export async function handle(
     deps.config.defaultAudience,
   );
   const [user, ended] = await Promise.all([
-    findUserById(deps.db, grant.userId),
+    deps.users.find(grant.userId),
     sessionEnded(deps, grant.sid),
   ]);
   if (ended) {

@@ -7,7 +7,10 @@ import type { GrantType } from "../client-metadata.ts";
 import type { Client } from "../clients.ts";
 import type { Params, RawParams } from "../params.ts";
 
-export type GrantDeps = Pick<Deps, "config" | "db" | "kv" | "keys" | "now" | "log" | "metrics">;
+export type GrantDeps = Pick<
+  Deps,
+  "config" | "db" | "kv" | "keys" | "now" | "log" | "metrics" | "users"
+>;
 
 export interface GrantRequest {
   client: Client;

@@ -76,13 +76,19 @@ export async function touchConsent(
   clientId: string,
   now: Date,
 ): Promise<void> {
+  // Written at most once a minute: the account page shows the last use to the minute, and an
+  // update that changes no row costs no commit flush on the code flow's hot path.
+  const recent = new Date(now.getTime() - CONSENT_TOUCH_INTERVAL_MS);
   await db
     .updateTable("consents")
     .set({ last_used_at: now })
     .where("user_id", "=", userId)
     .where("client_id", "=", clientId)
+    .where((eb) => eb.or([eb("last_used_at", "is", null), eb("last_used_at", "<", recent)]))
     .execute();
 }
+
+const CONSENT_TOUCH_INTERVAL_MS = 60_000;
 
 /** A consent with the name of its client, as the user's account page lists it. */
 export interface ConsentWithClient extends Consent {

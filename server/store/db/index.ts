@@ -22,6 +22,61 @@ export interface DatabaseOptions {
 export interface OpenedDatabase {
   db: Db;
   kind: "postgres" | "pglite";
+  /**
+   * Calls the channel's handler with the payload of each NOTIFY on it, and onLive(true) once
+   * listening, onLive(false) whenever the listening connection is lost (events may then be
+   * missed) until it is back. Returns the function that stops listening.
+   */
+  listen?: (
+    handlers: Record<string, (payload: string) => void>,
+    onLive: (live: boolean) => void,
+  ) => Promise<() => Promise<void>>;
+}
+
+const RELISTEN_DELAY_MS = 1000;
+
+/** LISTEN on a dedicated connection of its own, opened again whenever it is lost. */
+function postgresListener(connectionString: string): NonNullable<OpenedDatabase["listen"]> {
+  return async (handlers, onLive) => {
+    let stopped = false;
+    let client: pg.Client | null = null;
+    let retry: NodeJS.Timeout | null = null;
+    const connect = async (): Promise<void> => {
+      const next = new pg.Client({ connectionString, application_name: "latchkey-listen" });
+      const lost = () => {
+        if (client !== next) return;
+        client = null;
+        onLive(false);
+        next.end().catch(() => {});
+        if (!stopped) retry = setTimeout(() => void connect().catch(() => {}), RELISTEN_DELAY_MS);
+      };
+      next.on("error", lost);
+      next.on("end", lost);
+      next.on("notification", (message) => {
+        handlers[message.channel]?.(message.payload ?? "");
+      });
+      client = next;
+      try {
+        await next.connect();
+        for (const channel of Object.keys(handlers)) {
+          await next.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
+        }
+      } catch (err) {
+        lost();
+        throw err;
+      }
+      if (client === next) onLive(true);
+    };
+    await connect().catch(() => {});
+    return async () => {
+      stopped = true;
+      if (retry) clearTimeout(retry);
+      const last = client;
+      client = null;
+      onLive(false);
+      await last?.end().catch(() => {});
+    };
+  };
 }
 
 // Timestamps come back as Date from both drivers; bigint (audit ids) stays a string.
@@ -37,7 +92,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<OpenedData
     // Without a listener, node would treat the event as an uncaught error and exit.
     pool.on("error", () => {});
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-    return { db, kind: "postgres" };
+    return { db, kind: "postgres", listen: postgresListener(options.databaseUrl) };
   }
   // Loaded on demand: the WebAssembly build is large and Postgres deployments never need it.
   const { PGlite } = await import("@electric-sql/pglite");
@@ -45,7 +100,17 @@ export async function openDatabase(options: DatabaseOptions): Promise<OpenedData
   await fs.mkdir(dir, { recursive: true, mode: 0o700 });
   const pglite = await PGlite.create(dir);
   const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite) });
-  return { db, kind: "pglite" };
+  const listen: OpenedDatabase["listen"] = async (handlers, onLive) => {
+    const unlisten = await Promise.all(
+      Object.entries(handlers).map(([channel, handler]) => pglite.listen(channel, handler)),
+    );
+    onLive(true);
+    return async () => {
+      onLive(false);
+      for (const stop of unlisten) await stop();
+    };
+  };
+  return { db, kind: "pglite", listen };
 }
 
 /** Serialises a value for a jsonb column. */
