@@ -119,17 +119,25 @@ async function attemptOnce(deps: LoginAttemptDeps, attempt: LoginAttempt): Promi
     details: { reason, failures },
   });
   if (!locked) return { outcome: "failure" };
+  await recordLockout(deps, locked, { userId, ...origin });
+  return { outcome: "blocked" };
+}
+
+/** A failure just locked the account (known or not): counted and written to the audit trail. */
+export async function recordLockout(
+  deps: Pick<LoginAttemptDeps, "db" | "log" | "now" | "metrics">,
+  locked: { until: Date; seconds: number },
+  origin: { userId: string | null; ip: string; requestId: string; clientId: string | null },
+): Promise<void> {
   deps.metrics.lockouts.inc();
   await recordEvent(deps, {
     type: "account.locked",
     actor: "system",
-    userId,
     ...origin,
     details: {
       locked_until: locked.until.toISOString(),
       lock_seconds: locked.seconds,
-      known_account: user !== null,
+      known_account: origin.userId !== null,
     },
   });
-  return { outcome: "blocked" };
 }

@@ -9,7 +9,7 @@ import type { Logger } from "../log.ts";
 import { recordEvent } from "../observability/events.ts";
 import type { Metrics } from "../observability/metrics.ts";
 import { findUserById, type User } from "../store/db/users.ts";
-import type { LoginAttemptDeps } from "./login-attempt.ts";
+import { type LoginAttemptDeps, recordLockout } from "./login-attempt.ts";
 import { accountKey, clearAccount, lockedUntil, recordFailure } from "./login-throttle.ts";
 import { endPendingLogin, findPendingLogin, recordPendingFailure } from "./pending-login.ts";
 import { checkSecondFactorCode, type SecondFactorDeps } from "./second-factor.ts";
@@ -96,18 +96,7 @@ export async function attemptSecondFactor(
   if (locked) {
     await endPendingLogin(deps, pendingValue);
     deps.metrics.logins.inc({ outcome: "locked" });
-    deps.metrics.lockouts.inc();
-    await recordEvent(deps, {
-      type: "account.locked",
-      actor: "system",
-      userId,
-      ...origin,
-      details: {
-        locked_until: locked.until.toISOString(),
-        lock_seconds: locked.seconds,
-        known_account: true,
-      },
-    });
+    await recordLockout(deps, locked, { userId, ...origin });
     return { outcome: "blocked" };
   }
   deps.metrics.logins.inc({ outcome: "failure" });
