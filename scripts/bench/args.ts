@@ -5,6 +5,8 @@ export interface BenchOptions {
   quick: boolean;
   /** Seconds each target is driven per scenario. */
   duration: number;
+  /** Seconds of load before each measurement, not counted (0: none). */
+  warmup: number;
   connections: number;
   /** Fill Postgres with this many rows and run the scale scenarios again. */
   seedScale: boolean;
@@ -26,6 +28,9 @@ scenario at a time, and prints a table of requests/s, p50, p99, errors and ratio
   --quick              every scenario for 2 s with 4 connections (the smoke test)
   --duration S         seconds per scenario and target (default 10)
   --connections N      concurrent connections (default 16)
+  --warmup S           drive each target S seconds before each measurement, uncounted
+                       (default 0): steady state rather than the first seconds after a
+                       start or after the --seed-scale bulk load's checkpoint
   --only A,B           only these scenarios: ${"cc,introspect,jwks,userinfo,refresh,code,login"}
   --seed-scale         then load 1,000,000 users, 100,000 clients and 1,000,000 refresh
                        families into Postgres and run cc, refresh and code again
@@ -39,6 +44,7 @@ export function parseArgs(argv: string[]): BenchOptions | "help" {
   const options: BenchOptions = {
     quick: false,
     duration: 10,
+    warmup: 0,
     connections: 16,
     seedScale: false,
     users: 1_000_000,
@@ -69,6 +75,9 @@ export function parseArgs(argv: string[]): BenchOptions | "help" {
       case "--duration":
         options.duration = count(arg, argv[++i]);
         durationGiven = true;
+        break;
+      case "--warmup":
+        options.warmup = count(arg, argv[++i]);
         break;
       case "--connections":
         options.connections = count(arg, argv[++i]);

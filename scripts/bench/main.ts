@@ -68,9 +68,11 @@ async function measure(
   options: BenchOptions,
   rss?: () => Promise<number | null>,
 ): Promise<Measurement> {
+  const connections = connectionsFor(scenario, options);
+  if (options.warmup > 0) await runLoad({ ...plan, connections, duration: options.warmup } as Plan);
   const result: LoadResult = await runLoad({
     ...plan,
-    connections: connectionsFor(scenario, options),
+    connections,
     duration: options.duration,
   } as Plan);
   const measurement: Measurement = { label, result, ...(rss ? { rssMiB: await rss() } : {}) };
@@ -99,7 +101,9 @@ async function run(options: BenchOptions): Promise<void> {
   print(`Latchkey benchmark — ${new Date().toISOString()}`);
   print(`machine: ${machine()}`);
   print(
-    `${options.duration} s per scenario and target, ${options.connections} connections` +
+    `${options.duration} s per scenario and target` +
+      `${options.warmup > 0 ? ` after ${options.warmup} s of warm-up` : ""}, ` +
+      `${options.connections} connections` +
       `${options.quick ? " (quick)" : ""}`,
   );
   const scenarios = SCENARIOS.filter(
