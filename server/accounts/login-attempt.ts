@@ -5,8 +5,10 @@
 // and recorded as audit events; a success clears the account's counters. For an account with
 // a second factor the right password is only half a login: the counters stay until the code
 // is right too (second-factor-attempt.ts), so typing the password again and again never buys
-// more guesses at the code.
+// more guesses at the code. With REQUIRE_VERIFIED_EMAIL an unverified address is no login
+// either, and is neither counted nor recorded as one.
 
+import type { SelfServiceConfig } from "../config.ts";
 import type { Logger } from "../log.ts";
 import { recordEvent } from "../observability/events.ts";
 import type { Metrics } from "../observability/metrics.ts";
@@ -27,7 +29,7 @@ import {
 export interface LoginAttemptDeps {
   db: Db;
   kv: KvStore;
-  config: ThrottleConfig;
+  config: ThrottleConfig & { selfService?: Pick<SelfServiceConfig, "requireVerifiedEmail"> };
   now: () => Date;
   log: Logger;
   metrics: Pick<Metrics, "logins" | "lockouts">;
@@ -50,6 +52,7 @@ export interface LoginAttempt {
 export type LoginOutcome =
   | { outcome: "success"; user: User }
   | { outcome: "second_factor"; user: User }
+  | { outcome: "unverified_email"; user: User }
   | { outcome: "failure" }
   | { outcome: "blocked" };
 
@@ -60,6 +63,11 @@ export async function attemptLogin(
   const result = await attemptOnce(deps, attempt);
   // Counted once the second factor has decided.
   if (result.outcome === "second_factor") return result;
+  // The login pages refuse it (email-verification.ts records why): not a login.
+  if (result.outcome === "unverified_email") {
+    deps.metrics.logins.inc({ outcome: "failure" });
+    return result;
+  }
   const outcome = result.outcome === "blocked" ? "locked" : result.outcome;
   deps.metrics.logins.inc({ outcome });
   if (result.outcome === "success") {
@@ -104,6 +112,9 @@ async function attemptOnce(deps: LoginAttemptDeps, attempt: LoginAttempt): Promi
     return { outcome: "blocked" };
   }
   if (user && passwordMatches && user.lockedAt === null) {
+    if (deps.config.selfService?.requireVerifiedEmail && !user.emailVerified) {
+      return { outcome: "unverified_email", user };
+    }
     if (await hasConfirmedTotp(deps.db, user.id)) return { outcome: "second_factor", user };
     await clearAccount(deps, account);
     return { outcome: "success", user };

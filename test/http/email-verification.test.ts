@@ -69,6 +69,14 @@ describe("with REQUIRE_VERIFIED_EMAIL", () => {
     expect(refused.statusCode).toBe(403);
     expect(refused.body).toContain("Confirm your email address first: we sent a new link to it.");
     expect(refused.headers["set-cookie"] ?? "").not.toContain("latchkey-session");
+    // Recorded as the refusal it is, never as a login.
+    const events = await t.app.deps.db
+      .selectFrom("audit_events")
+      .select(["type", "details"])
+      .where("user_id", "=", user.id)
+      .where("type", "in", ["login.success", "login.failure"])
+      .execute();
+    expect(events).toEqual([{ type: "login.failure", details: { reason: "email_unverified" } }]);
 
     const link = linkIn(await smtp.waitFor(user.email), "/email/verify");
     const confirmed = await submitAll(browser, await browser.get(link.pathname + link.search));
