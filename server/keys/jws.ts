@@ -74,6 +74,14 @@ export function verifyRs256(
   keyFor: (kid: string) => KeyObject | undefined,
   expected: Rs256Expectations,
 ): JWTPayload {
+  return verifySignedToken(token, keyFor, expected).payload;
+}
+
+function verifySignedToken(
+  token: string,
+  keyFor: (kid: string) => KeyObject | undefined,
+  expected: Rs256Expectations,
+): { payload: JWTPayload; kid: string } {
   const parts = token.split(".");
   if (parts.length !== 3 || !parts.every((part) => BASE64URL.test(part))) {
     throw new JwsError("not a compact JWS");
@@ -85,23 +93,70 @@ export function verifyRs256(
   if (typeof header.typ !== "string" || normalizeTyp(header.typ) !== normalizeTyp(expected.typ)) {
     throw new JwsError(`typ ${String(header.typ)} is not ${expected.typ}`);
   }
-  const key = typeof header.kid === "string" ? keyFor(header.kid) : undefined;
-  if (key === undefined) throw new JwsError(`no published key has kid ${String(header.kid)}`);
+  const kid = typeof header.kid === "string" ? header.kid : null;
+  const key = kid === null ? undefined : keyFor(kid);
+  if (kid === null || key === undefined) {
+    throw new JwsError(`no published key has kid ${String(header.kid)}`);
+  }
   const signed = Buffer.from(`${encodedHeader}.${encodedPayload}`);
   if (!verify("sha256", signed, key, Buffer.from(encodedSignature, "base64url"))) {
     throw new JwsError("the signature does not verify");
   }
   const payload = decodeJson(encodedPayload, "payload") as JWTPayload;
   if (payload.iss !== expected.issuer) throw new JwsError(`iss ${String(payload.iss)} is not ours`);
-  const { exp, nbf, iat } = payload;
+  const { exp, iat } = payload;
   if (typeof exp !== "number") throw new JwsError("exp is missing");
+  if (iat !== undefined && typeof iat !== "number") throw new JwsError("iat is not a number");
+  if (payload.nbf !== undefined && typeof payload.nbf !== "number") {
+    throw new JwsError("nbf is not a number");
+  }
+  checkTimes(payload, expected);
+  return { payload, kid };
+}
+
+function checkTimes(payload: JWTPayload, expected: Rs256Expectations): void {
+  const { exp = 0, nbf } = payload;
   if (exp <= expected.now - expected.clockTolerance) throw new JwsError("the token has expired");
-  if (
-    nbf !== undefined &&
-    (typeof nbf !== "number" || nbf > expected.now + expected.clockTolerance)
-  ) {
+  if (nbf !== undefined && nbf > expected.now + expected.clockTolerance) {
     throw new JwsError("the token is not yet valid");
   }
-  if (iat !== undefined && typeof iat !== "number") throw new JwsError("iat is not a number");
-  return payload;
+}
+
+const VERIFIED_CACHE_ENTRIES = 10_000;
+
+/**
+ * verifyRs256 with a memory of the tokens whose signature verified: a resource server
+ * introspecting the same access token on each of its calls, or an app calling userinfo
+ * again, then costs no RSA verification. A token counts as the same only byte for byte (the
+ * whole string is the key), so nothing unverified is ever taken from the memory; the times
+ * are checked again on every call, and so is the publication of the key that signed it, so
+ * a key taken out of the JWKS stops its tokens at once. At most 10,000 tokens are kept, the
+ * oldest dropped first, and an expired one is dropped when seen.
+ */
+export function createRs256Verifier(): (
+  token: string,
+  keyFor: (kid: string) => KeyObject | undefined,
+  expected: Rs256Expectations,
+) => JWTPayload {
+  const verified = new Map<string, { payload: JWTPayload; kid: string; typ: string }>();
+  return (token, keyFor, expected) => {
+    const hit = verified.get(token);
+    if (hit !== undefined && hit.typ === normalizeTyp(expected.typ)) {
+      if (keyFor(hit.kid) === undefined) throw new JwsError(`no published key has kid ${hit.kid}`);
+      try {
+        checkTimes(hit.payload, expected);
+      } catch (err) {
+        verified.delete(token);
+        throw err;
+      }
+      return hit.payload;
+    }
+    const { payload, kid } = verifySignedToken(token, keyFor, expected);
+    if (verified.size >= VERIFIED_CACHE_ENTRIES) {
+      const oldest = verified.keys().next().value;
+      if (oldest !== undefined) verified.delete(oldest);
+    }
+    verified.set(token, { payload: Object.freeze(payload), kid, typ: normalizeTyp(expected.typ) });
+    return payload;
+  };
 }

@@ -19,7 +19,7 @@ import {
   SIGNING_ALG,
 } from "./crypto.ts";
 import { type JwksDocument, serializeJwks } from "./jwks.ts";
-import { signRs256, verifyRs256 } from "./jws.ts";
+import { createRs256Verifier, signRs256 } from "./jws.ts";
 import { keyState } from "./policy.ts";
 import { type KeyContext, maintainKeys } from "./rotation.ts";
 
@@ -62,6 +62,7 @@ export async function createKeyStore(options: KeyStoreOptions): Promise<KeyStore
   const ctx: KeyContext = { db, kek, config, now, log };
   let keys: LoadedKey[] = [];
   let cachedJwks: { document: JwksDocument; validUntil: number } | null = null;
+  const verifyCached = createRs256Verifier();
 
   async function load(): Promise<void> {
     const previous = new Map(keys.map((key) => [key.stored.kid, key]));
@@ -168,7 +169,7 @@ export async function createKeyStore(options: KeyStoreOptions): Promise<KeyStore
     async verify(token, { typ }) {
       const at = now();
       const candidates = published(at);
-      return verifyRs256(
+      return verifyCached(
         token,
         (kid) => candidates.find((key) => key.stored.kid === kid)?.publicKey,
         {

@@ -4,7 +4,7 @@
 import { generateKeyPairSync, type KeyObject } from "node:crypto";
 import { SignJWT } from "jose";
 import { describe, expect, it } from "vitest";
-import { JwsError, signRs256, verifyRs256 } from "../../server/keys/jws.ts";
+import { createRs256Verifier, JwsError, signRs256, verifyRs256 } from "../../server/keys/jws.ts";
 
 const { privateKey, publicKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
 const other = generateKeyPairSync("rsa", { modulusLength: 2048 });
@@ -82,5 +82,33 @@ describe("verifyRs256", () => {
 
   it("throws JwsError, which callers turn into invalid_token", async () => {
     expect(() => verifyRs256("x.y.z", keyFor, expectations)).toThrow(JwsError);
+  });
+});
+
+describe("createRs256Verifier", () => {
+  it("verifies a token once and then recognises it byte for byte", async () => {
+    const verifyCached = createRs256Verifier();
+    const token = await make();
+    expect(verifyCached(token, keyFor, expectations).sub).toBe("u1");
+    // The same kid now maps to another key: a fresh verification would fail, the remembered
+    // token does not need one.
+    const swapped = (kid: string) => (kid === "k1" ? other.publicKey : undefined);
+    expect(verifyCached(token, swapped, expectations).sub).toBe("u1");
+    expect(() => verifyRs256(token, swapped, expectations)).toThrow(/signature/);
+    // One byte different is another token, verified afresh.
+    const [h, p, s] = token.split(".") as [string, string, string];
+    const altered = `${h}.${p}.${s.startsWith("A") ? `B${s.slice(1)}` : `A${s.slice(1)}`}`;
+    expect(() => verifyCached(altered, keyFor, expectations)).toThrow(/signature/);
+  });
+
+  it("checks the key's publication and the times on every call", async () => {
+    const verifyCached = createRs256Verifier();
+    const token = await make({ exp: NOW + 60 });
+    verifyCached(token, keyFor, expectations);
+    expect(() => verifyCached(token, () => undefined, expectations)).toThrow(/no published key/);
+    expect(() => verifyCached(token, keyFor, { ...expectations, now: NOW + 91 })).toThrow(
+      /expired/,
+    );
+    expect(() => verifyCached(token, keyFor, { ...expectations, typ: "JWT" })).toThrow(/typ/);
   });
 });
