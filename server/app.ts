@@ -58,6 +58,7 @@ import {
 } from "./store/db/row-cache.ts";
 import { openKvStore } from "./store/kv/index.ts";
 import type { KvStore } from "./store/kv/types.ts";
+import { restoreFamilyRevocationMarks } from "./tokens/revocation.ts";
 
 export interface AppOverrides {
   /** An open database (already migrated or not); buildApp then neither opens nor closes it. */
@@ -139,6 +140,12 @@ export async function buildApp(
       const store = await openKvStore(config, log);
       closers.push(() => store.close());
       kv = store;
+      // The in-process store starts empty: the marks of recently revoked families come back
+      // from Postgres, so their access tokens stay refused across a restart.
+      if (config.redisUrl === null) {
+        const restored = await restoreFamilyRevocationMarks({ db: opened.db, kv, now, config });
+        if (restored > 0) log.info({ restored }, "restored revoked-family marks");
+      }
     }
 
     const kek = await loadKeyEncryptionKey(config, log);

@@ -4,7 +4,7 @@
 // offline cannot, which is why access tokens live only minutes.
 
 import type { Db } from "../store/db/index.ts";
-import { revokeRefreshFamily } from "../store/db/refresh-families.ts";
+import { listFamiliesRevokedSince, revokeRefreshFamily } from "../store/db/refresh-families.ts";
 import type { KvStore } from "../store/kv/types.ts";
 import type { IssuedFromCode } from "./codes.ts";
 
@@ -55,6 +55,26 @@ export async function revokeFamily(
     deps.config.accessTokenTtl + deps.config.clockSkew,
   );
   return revokeRefreshFamily(deps.db, familyId, reason, deps.now());
+}
+
+/**
+ * Puts back the marks of families revoked recently enough that their access tokens may still
+ * be alive. The in-process store of the embedded default starts empty on every start, and a
+ * CLI command run while no server was up wrote its marks into a store of its own; Postgres
+ * keeps the revocations themselves. Returns how many marks were written.
+ */
+export async function restoreFamilyRevocationMarks(deps: RevocationDeps): Promise<number> {
+  const lifetime = deps.config.accessTokenTtl + deps.config.clockSkew;
+  const nowMs = deps.now().getTime();
+  const revoked = await listFamiliesRevokedSince(deps.db, new Date(nowMs - lifetime * 1000));
+  let restored = 0;
+  for (const family of revoked) {
+    const remaining = lifetime - (nowMs - family.revokedAt.getTime()) / 1000;
+    if (remaining <= 0) continue;
+    await deps.kv.set(familyRevokedKey(family.id), family.reason, remaining);
+    restored++;
+  }
+  return restored;
 }
 
 export async function isFamilyRevoked(kv: KvStore, familyId: string): Promise<boolean> {

@@ -329,3 +329,23 @@ export async function revokeRefreshFamily(
     .executeTakeFirst();
   return result.numUpdatedRows > 0n;
 }
+
+/**
+ * Families revoked at or after `since`, with when and why: what an in-process store, which
+ * starts empty, needs to put their revocation marks back.
+ */
+export async function listFamiliesRevokedSince(
+  db: Db,
+  since: Date,
+): Promise<Array<{ id: string; revokedAt: Date; reason: string }>> {
+  const rows = await db
+    .selectFrom("refresh_families")
+    .select(["id", "revoked_at", "revoked_reason"])
+    .where("revoked_at", ">=", since)
+    .execute();
+  return rows.map((row) => ({
+    id: row.id,
+    revokedAt: row.revoked_at ?? since,
+    reason: row.revoked_reason ?? "revoked",
+  }));
+}
