@@ -9,7 +9,6 @@ import type { MailLinks } from "../accounts/email-links.ts";
 import type { Config } from "../config.ts";
 import type { Deps } from "../deps.ts";
 import { findInteraction } from "../oauth/interactions.ts";
-import { findClientById } from "../store/db/clients.ts";
 import { hasOpaqueTokenShape } from "../tokens/opaque.ts";
 import { sendPage } from "./pages.ts";
 import { interactionPath, PAGE_PATHS, publicPath } from "./paths.ts";
@@ -59,12 +58,12 @@ export function selfServiceLinks(
 
 /** The sign-in page to go back to: the request's own while it lasts, else the account's. */
 export async function signInTarget(
-  deps: Pick<Deps, "config" | "kv" | "db" | "now">,
+  deps: Pick<Deps, "config" | "kv" | "clients" | "now">,
   interaction: string | null,
 ): Promise<{ url: string; label: string }> {
   const found =
     interaction === null ? null : await findInteraction(deps.kv, interaction, deps.now());
-  const client = found === null ? null : await findClientById(deps.db, found.request.clientId);
+  const client = found === null ? null : await deps.clients.find(found.request.clientId);
   if (interaction !== null && client !== null) {
     return {
       url: interactionPath(deps.config, "login", interaction),

@@ -75,6 +75,33 @@ export function redirectTo(reply: FastifyReply, location: string, status: 302 | 
     .send();
 }
 
+type LoginForm = { email: string | null; error: string | null; status: number };
+
+/** The login page, for an interaction (id) or for the account page (null). */
+function sendLoginPage(
+  deps: Deps,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  page: { clientName: string; action: string; csrfPurpose: string; interaction: string | null },
+  form: LoginForm,
+  formAction?: string[],
+): Promise<FastifyReply> {
+  return sendPage(
+    reply,
+    "login",
+    {
+      title: "Sign in",
+      clientName: page.clientName,
+      action: page.action,
+      csrf: csrfToken(request, reply, deps.config, page.csrfPurpose),
+      email: form.email,
+      error: form.error,
+      ...selfServiceLinks(deps, page.interaction),
+    },
+    formAction === undefined ? { status: form.status } : { status: form.status, formAction },
+  );
+}
+
 /** The login page of an interaction, empty or with the email typed and an error. */
 export function sendInteractionLogin(
   deps: Deps,
@@ -82,49 +109,69 @@ export function sendInteractionLogin(
   reply: FastifyReply,
   id: string,
   found: { interaction: Interaction; client: Client },
-  form: { email: string | null; error: string | null; status: number },
+  form: LoginForm,
 ): Promise<FastifyReply> {
-  return sendPage(
+  return sendLoginPage(
+    deps,
+    request,
     reply,
-    "login",
     {
-      title: "Sign in",
       clientName: found.client.name,
       action: interactionPath(deps.config, "login", id),
-      csrf: csrfToken(request, reply, deps.config, `login:${id}`),
-      email: form.email,
-      error: form.error,
-      ...selfServiceLinks(deps, id),
+      csrfPurpose: `login:${id}`,
+      interaction: id,
     },
-    {
-      status: form.status,
-      formAction: [formActionSource(found.interaction.request.redirectUri)],
-    },
+    form,
+    [formActionSource(found.interaction.request.redirectUri)],
   );
 }
 
 export const ACCOUNT_LOGIN_CSRF = "account-login";
+/** How the login pages name the account page where an app's name would be. */
+export const ACCOUNT_NAME = "your Latchkey account";
 
 /** The account page's own login page, empty or with the email typed and an error. */
 export function sendAccountLogin(
   deps: Deps,
   request: FastifyRequest,
   reply: FastifyReply,
-  form: { email: string | null; error: string | null; status: number },
+  form: LoginForm,
+): Promise<FastifyReply> {
+  return sendLoginPage(
+    deps,
+    request,
+    reply,
+    {
+      clientName: ACCOUNT_NAME,
+      action: publicPath(deps.config, PAGE_PATHS.accountLogin),
+      csrfPurpose: ACCOUNT_LOGIN_CSRF,
+      interaction: null,
+    },
+    form,
+  );
+}
+
+/** The code page of a login waiting for its second factor, empty or with an error. */
+export function sendCodePage(
+  deps: Deps,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  page: { clientName: string; action: string; restartUrl: string; csrfPurpose: string },
+  form: { error: string | null; status: number },
+  formAction?: string[],
 ): Promise<FastifyReply> {
   return sendPage(
     reply,
-    "login",
+    "login-otp",
     {
-      title: "Sign in",
-      clientName: "your Latchkey account",
-      action: publicPath(deps.config, PAGE_PATHS.accountLogin),
-      csrf: csrfToken(request, reply, deps.config, ACCOUNT_LOGIN_CSRF),
-      email: form.email,
+      title: "Two-step verification",
+      clientName: page.clientName,
+      action: page.action,
+      restartUrl: page.restartUrl,
+      csrf: csrfToken(request, reply, deps.config, page.csrfPurpose),
       error: form.error,
-      ...selfServiceLinks(deps, null),
     },
-    { status: form.status },
+    formAction === undefined ? { status: form.status } : { status: form.status, formAction },
   );
 }
 

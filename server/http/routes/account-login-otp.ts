@@ -8,12 +8,12 @@ import { attemptSecondFactor } from "../../accounts/second-factor-attempt.ts";
 import type { Deps } from "../../deps.ts";
 import type { RawParams } from "../../oauth/params.ts";
 import { csrfRefused } from "../authorization-reply.ts";
-import { csrfToken, csrfTokenValid } from "../csrf.ts";
-import { sendPage } from "../pages.ts";
+import { csrfTokenValid } from "../csrf.ts";
 import { PAGE_PATHS, publicPath } from "../paths.ts";
 import { requireFormBody } from "../plugins/forms.ts";
 import {
   ACCOUNT_LOGIN_PURPOSE,
+  ACCOUNT_NAME,
   CODE_MAX_LENGTH,
   CODE_WRONG,
   clearPendingLoginCookie,
@@ -21,6 +21,7 @@ import {
   readPendingLoginCookie,
   redirectTo,
   sendAccountLogin,
+  sendCodePage,
   signInToAccount,
 } from "../sign-in.ts";
 
@@ -37,18 +38,17 @@ export default async function accountLoginOtpRoutes(
     reply: FastifyReply,
     form: { error: string | null; status: number },
   ) {
-    return sendPage(
+    return sendCodePage(
+      deps,
+      request,
       reply,
-      "login-otp",
       {
-        title: "Two-step verification",
-        clientName: "your Latchkey account",
+        clientName: ACCOUNT_NAME,
         action: publicPath(deps.config, PAGE_PATHS.accountLoginOtp),
         restartUrl: loginUrl,
-        csrf: csrfToken(request, reply, deps.config, CSRF_PURPOSE),
-        error: form.error,
+        csrfPurpose: CSRF_PURPOSE,
       },
-      { status: form.status },
+      form,
     );
   }
 

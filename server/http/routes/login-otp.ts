@@ -13,8 +13,7 @@ import type { Interaction } from "../../oauth/interactions.ts";
 import type { RawParams } from "../../oauth/params.ts";
 import type { Client } from "../../store/db/clients.ts";
 import { csrfRefused, interactionGone } from "../authorization-reply.ts";
-import { csrfToken, csrfTokenValid } from "../csrf.ts";
-import { sendPage } from "../pages.ts";
+import { csrfTokenValid } from "../csrf.ts";
 import { interactionPath, PAGE_PATHS } from "../paths.ts";
 import { requireFormBody } from "../plugins/forms.ts";
 import { formActionSource } from "../plugins/security-headers.ts";
@@ -26,6 +25,7 @@ import {
   loadInteraction,
   readPendingLoginCookie,
   redirectTo,
+  sendCodePage,
   sendInteractionLogin,
   signInToInteraction,
 } from "../sign-in.ts";
@@ -45,21 +45,18 @@ export default async function loginOtpRoutes(
     found: { interaction: Interaction; client: Client },
     form: { error: string | null; status: number },
   ) {
-    return sendPage(
+    return sendCodePage(
+      deps,
+      request,
       reply,
-      "login-otp",
       {
-        title: "Two-step verification",
         clientName: found.client.name,
         action: interactionPath(deps.config, "otp", id),
         restartUrl: interactionPath(deps.config, "login", id),
-        csrf: csrfToken(request, reply, deps.config, `otp:${id}`),
-        error: form.error,
+        csrfPurpose: `otp:${id}`,
       },
-      {
-        status: form.status,
-        formAction: [formActionSource(found.interaction.request.redirectUri)],
-      },
+      form,
+      [formActionSource(found.interaction.request.redirectUri)],
     );
   }
 

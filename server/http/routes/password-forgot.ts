@@ -22,8 +22,8 @@ import {
   sendThrottled,
   signInTarget,
 } from "../self-service.ts";
+import { EMAIL_MAX_LENGTH } from "../sign-in.ts";
 
-const EMAIL_MAX_LENGTH = 254;
 const CSRF_PURPOSE = "password-forgot";
 
 export default async function passwordForgotRoutes(

@@ -10,17 +10,15 @@ import { signUp } from "../../accounts/signup.ts";
 import type { Deps } from "../../deps.ts";
 import { OAuthError } from "../../errors.ts";
 import { MailDeliveryError } from "../../mail/mailer.ts";
-import { findInteraction } from "../../oauth/interactions.ts";
 import type { RawParams } from "../../oauth/params.ts";
-import { findClientById } from "../../store/db/clients.ts";
 import { csrfRefused, interactionGone } from "../authorization-reply.ts";
 import { csrfToken, csrfTokenValid } from "../csrf.ts";
 import { sendPage } from "../pages.ts";
 import { interactionPath, PAGE_PATHS, publicPath } from "../paths.ts";
 import { requireFormBody } from "../plugins/forms.ts";
 import { mailLinks, sendMailFailed, sendThrottled } from "../self-service.ts";
+import { ACCOUNT_NAME, EMAIL_MAX_LENGTH, loadInteraction } from "../sign-in.ts";
 
-const EMAIL_MAX_LENGTH = 254;
 const NAME_MAX_LENGTH = 1000;
 
 type Params = { id: string };
@@ -48,7 +46,7 @@ export default async function signupRoutes(
 
   const accountTarget: Target = {
     interaction: null,
-    clientName: "your Latchkey account",
+    clientName: ACCOUNT_NAME,
     clientId: null,
     action: publicPath(config, PAGE_PATHS.accountSignup),
     loginUrl: publicPath(config, PAGE_PATHS.accountLogin),
@@ -56,10 +54,9 @@ export default async function signupRoutes(
   };
 
   async function interactionTarget(id: string): Promise<Target | null> {
-    const interaction = await findInteraction(deps.kv, id, deps.now());
-    const client =
-      interaction === null ? null : await findClientById(deps.db, interaction.request.clientId);
-    if (client === null) return null;
+    const found = await loadInteraction(deps, id);
+    if (found === null) return null;
+    const { client } = found;
     return {
       interaction: id,
       clientName: client.name,

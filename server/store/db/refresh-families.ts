@@ -121,25 +121,24 @@ export async function findRefreshTokenByDigest(
   return row ? toRefreshToken(row) : null;
 }
 
-/** A token and its family in one round trip, without locking (reads, introspection). */
-export async function findRefreshTokenWithFamily(
-  db: Db,
-  digest: string,
-): Promise<{ token: RefreshTokenRecord; family: RefreshFamily } | null> {
-  const row = await db
-    .selectFrom("refresh_tokens as t")
-    .innerJoin("refresh_families as f", "f.id", "t.family_id")
-    .selectAll("f")
-    .select([
-      "t.digest as t_digest",
-      "t.created_at as t_created_at",
-      "t.rotated_at as t_rotated_at",
-      "t.successor_digest as t_successor_digest",
-      "t.successor_sealed as t_successor_sealed",
-    ])
-    .where("t.digest", "=", digest)
-    .executeTakeFirst();
-  if (!row) return null;
+// A token's columns next to its family's, renamed so that they do not clash.
+const TOKEN_COLUMNS = [
+  "t.digest as t_digest",
+  "t.created_at as t_created_at",
+  "t.rotated_at as t_rotated_at",
+  "t.successor_digest as t_successor_digest",
+  "t.successor_sealed as t_successor_sealed",
+] as const;
+
+function toTokenWithFamily(
+  row: Selectable<Database["refresh_families"]> & {
+    t_digest: string;
+    t_created_at: Date;
+    t_rotated_at: Date | null;
+    t_successor_digest: string | null;
+    t_successor_sealed: string | null;
+  },
+): { token: RefreshTokenRecord; family: RefreshFamily } {
   return {
     token: {
       digest: row.t_digest,
@@ -151,6 +150,21 @@ export async function findRefreshTokenWithFamily(
     },
     family: toRefreshFamily(row),
   };
+}
+
+/** A token and its family in one round trip, without locking (reads, introspection). */
+export async function findRefreshTokenWithFamily(
+  db: Db,
+  digest: string,
+): Promise<{ token: RefreshTokenRecord; family: RefreshFamily } | null> {
+  const row = await db
+    .selectFrom("refresh_tokens as t")
+    .innerJoin("refresh_families as f", "f.id", "t.family_id")
+    .selectAll("f")
+    .select(TOKEN_COLUMNS)
+    .where("t.digest", "=", digest)
+    .executeTakeFirst();
+  return row ? toTokenWithFamily(row) : null;
 }
 
 /**
@@ -167,28 +181,11 @@ export async function lockFamilyAndToken(
     .selectFrom("refresh_families as f")
     .innerJoin("refresh_tokens as t", "t.family_id", "f.id")
     .selectAll("f")
-    .select([
-      "t.digest as t_digest",
-      "t.created_at as t_created_at",
-      "t.rotated_at as t_rotated_at",
-      "t.successor_digest as t_successor_digest",
-      "t.successor_sealed as t_successor_sealed",
-    ])
+    .select(TOKEN_COLUMNS)
     .where("t.digest", "=", digest)
     .forUpdate(["f", "t"])
     .executeTakeFirst();
-  if (!row) return null;
-  return {
-    token: {
-      digest: row.t_digest,
-      familyId: row.id,
-      createdAt: row.t_created_at,
-      rotatedAt: row.t_rotated_at,
-      successorDigest: row.t_successor_digest,
-      successorSealed: row.t_successor_sealed,
-    },
-    family: toRefreshFamily(row),
-  };
+  return row ? toTokenWithFamily(row) : null;
 }
 
 /**
