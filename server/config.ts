@@ -33,6 +33,8 @@ export interface Config {
   issuer: string;
   /** Postgres connection string; null selects the embedded PGlite database in dataDir. */
   databaseUrl: string | null;
+  /** Repeated Postgres queries go as named prepared statements (DATABASE_PREPARED_STATEMENTS). */
+  preparedStatements: boolean;
   /** Folder for the embedded database and the embedded-mode runtime files. */
   dataDir: string;
   /** Redis connection string; null selects the in-process store. */
@@ -288,6 +290,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     host,
     issuer,
     databaseUrl,
+    preparedStatements: flag("DATABASE_PREPARED_STATEMENTS", true),
     dataDir: path.resolve(cwd, read("DATA_DIR")),
     redisUrl,
     redisPrefix,

@@ -7,6 +7,7 @@ import path from "node:path";
 import { Kysely, PostgresDialect, sql } from "kysely";
 import pg from "pg";
 import { PGliteDialect } from "./pglite-dialect.ts";
+import { preparingPool } from "./prepared-statements.ts";
 import type { Database } from "./schema.ts";
 
 export type Db = Kysely<Database>;
@@ -17,6 +18,11 @@ export interface DatabaseOptions {
   dataDir: string;
   /** Pool size for Postgres. */
   poolSize?: number;
+  /**
+   * Send repeated queries as named prepared statements (prepared-statements.ts); default
+   * true. Off for a transaction-mode pooler that does not track them.
+   */
+  preparedStatements?: boolean;
 }
 
 export interface OpenedDatabase {
@@ -91,7 +97,10 @@ export async function openDatabase(options: DatabaseOptions): Promise<OpenedData
     // reported here after the pool has already dropped it; the next query opens a new one.
     // Without a listener, node would treat the event as an uncaught error and exit.
     pool.on("error", () => {});
-    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    const dialect = new PostgresDialect({
+      pool: options.preparedStatements === false ? pool : preparingPool(pool),
+    });
+    const db = new Kysely<Database>({ dialect });
     return { db, kind: "postgres", listen: postgresListener(options.databaseUrl) };
   }
   // Loaded on demand: the WebAssembly build is large and Postgres deployments never need it.
