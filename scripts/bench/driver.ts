@@ -2,10 +2,12 @@
 // event loop with a target. It reads one plan as JSON on stdin, drives it for the plan's
 // duration and prints one JSON result line. Single requests go through autocannon; flows
 // (refresh chains, the code flow, logins) through undici, one connection per virtual client,
-// each keeping its own state; argon2 measures the raw password-hash rate.
+// each keeping its own state; argon2 measures the raw password-hash rate. With `cpu` in the
+// plan it also reports the CPU each operation cost, by process (cpu.ts), over the timed window.
 
 import argon2 from "argon2";
 import autocannon from "autocannon";
+import { type CpuPerOp, type CpuPlan, openCpuWindow } from "./cpu.ts";
 import {
   Browser,
   browserAuthorize,
@@ -16,22 +18,30 @@ import {
   type TargetSpec,
 } from "./flows.ts";
 
-export type FlowPlan = { connections: number; duration: number } & {
+interface Common {
+  connections: number;
+  duration: number;
+  /** The target's server pids, whose CPU is reported with Postgres's, Redis's and ours. */
+  cpu?: CpuPlan;
+}
+
+export type FlowPlan = Common & {
   kind: "refresh" | "code" | "login";
   target: TargetSpec;
 };
 
-export type Plan = { connections: number; duration: number } & (
-  | {
-      kind: "http";
-      url: string;
-      method: "GET" | "POST";
-      headers: Record<string, string>;
-      body?: string;
-    }
-  | { kind: "refresh" | "code" | "login"; target: TargetSpec }
-  | { kind: "argon2"; hash: string; password: string }
-);
+export type Plan = Common &
+  (
+    | {
+        kind: "http";
+        url: string;
+        method: "GET" | "POST";
+        headers: Record<string, string>;
+        body?: string;
+      }
+    | { kind: "refresh" | "code" | "login"; target: TargetSpec }
+    | { kind: "argon2"; hash: string; password: string }
+  );
 
 export interface LoadResult {
   /** HTTP requests made in the timed window. */
@@ -44,6 +54,8 @@ export interface LoadResult {
   p99: number;
   errors: number;
   firstError?: string;
+  /** Milliseconds of CPU per operation by process; only with `cpu` in the plan, on Linux. */
+  cpu?: CpuPerOp;
 }
 
 function percentile(sorted: Float64Array, p: number): number {
@@ -52,6 +64,7 @@ function percentile(sorted: Float64Array, p: number): number {
 }
 
 async function runHttp(plan: Extract<Plan, { kind: "http" }>): Promise<LoadResult> {
+  const window = openCpuWindow(plan.cpu);
   const result = await autocannon({
     url: plan.url,
     method: plan.method,
@@ -60,6 +73,7 @@ async function runHttp(plan: Extract<Plan, { kind: "http" }>): Promise<LoadResul
     connections: plan.connections,
     duration: plan.duration,
   });
+  const cpu = window?.end(result.requests.total);
   return {
     requests: result.requests.total,
     ops: result.requests.total,
@@ -67,13 +81,13 @@ async function runHttp(plan: Extract<Plan, { kind: "http" }>): Promise<LoadResul
     p50: result.latency.p50,
     p99: result.latency.p99,
     errors: result.errors + result.timeouts + result.non2xx,
+    ...(cpu ? { cpu } : {}),
   };
 }
 
 /** Runs `op` in `connections` loops until the deadline, after an untimed `setup` each. */
 async function runLoops<S>(
-  connections: number,
-  duration: number,
+  { connections, duration, cpu: cpuPlan }: Common,
   setup: (index: number) => Promise<S>,
   op: (state: S) => Promise<{ state: S; requests: number }>,
   recover: (state: S) => Promise<S>,
@@ -84,6 +98,7 @@ async function runLoops<S>(
   let requests = 0;
   let errors = 0;
   let firstError: string | undefined;
+  const window = openCpuWindow(cpuPlan);
   const started = performance.now();
   const deadline = started + duration * 1000;
   await Promise.all(
@@ -106,6 +121,7 @@ async function runLoops<S>(
     }),
   );
   const seconds = (performance.now() - started) / 1000;
+  const cpu = window?.end(latencies.length);
   const sorted = Float64Array.from(latencies).sort();
   return {
     requests,
@@ -115,6 +131,7 @@ async function runLoops<S>(
     p99: percentile(sorted, 0.99),
     errors,
     ...(firstError === undefined ? {} : { firstError }),
+    ...(cpu ? { cpu } : {}),
   };
 }
 
@@ -131,8 +148,7 @@ function runRefresh(plan: FlowPlan): Promise<LoadResult> {
     return { browser, token: tokens.refresh_token };
   };
   return runLoops<Chain>(
-    plan.connections,
-    plan.duration,
+    plan,
     () => start(new Browser(target.origin)),
     async (chain) => {
       const tokens = await refresh(chain.browser, target, chain.token);
@@ -147,8 +163,7 @@ function runRefresh(plan: FlowPlan): Promise<LoadResult> {
 function runCode(plan: FlowPlan): Promise<LoadResult> {
   const { target } = plan;
   return runLoops<Browser>(
-    plan.connections,
-    plan.duration,
+    plan,
     async () => {
       const browser = new Browser(target.origin);
       await signIn(browser, target);
@@ -166,8 +181,7 @@ function runCode(plan: FlowPlan): Promise<LoadResult> {
 function runLogin(plan: FlowPlan): Promise<LoadResult> {
   const { target } = plan;
   return runLoops<Browser>(
-    plan.connections,
-    plan.duration,
+    plan,
     async () => new Browser(target.origin),
     async (browser) => {
       // A browser without a session: authorize, the login page, the password, the code.
@@ -182,8 +196,7 @@ function runLogin(plan: FlowPlan): Promise<LoadResult> {
 
 function runArgon2(plan: Extract<Plan, { kind: "argon2" }>): Promise<LoadResult> {
   return runLoops<null>(
-    plan.connections,
-    plan.duration,
+    plan,
     async () => null,
     async () => {
       if (!(await argon2.verify(plan.hash, plan.password))) throw new Error("argon2 mismatch");

@@ -6,6 +6,7 @@ import os from "node:os";
 import { createClient } from "redis";
 import { type BenchOptions, parseArgs, USAGE } from "./args.ts";
 import { type Ceilings, startCeilings } from "./ceilings.ts";
+import { rsaSignatureMs } from "./cpu.ts";
 import { Browser, basicAuth, signIn, type TargetSpec } from "./flows.ts";
 import { type LatchkeyTarget, REDIS_URL, startLatchkey } from "./latchkey.ts";
 import { type LoadResult, type Plan, runLoad } from "./load.ts";
@@ -19,9 +20,11 @@ import {
 } from "./scenarios.ts";
 import { seedScale } from "./seed.ts";
 import {
+  cpuTable,
   describe,
   finalTable,
   type Measurement,
+  rsaSignatureLine,
   type ScaleOutcome,
   type ScenarioOutcome,
   scaleTable,
@@ -61,12 +64,18 @@ function connectionsFor(scenario: Scenario, options: BenchOptions): number {
   return scenario.id === "login" ? Math.min(options.connections, 8) : options.connections;
 }
 
+/** The process a measurement drives: its pid for the CPU figures, and its memory. */
+interface Measured {
+  pid?: number | undefined;
+  rss?: () => Promise<number | null>;
+}
+
 async function measure(
   label: string,
   plan: Omit<Plan, "connections" | "duration">,
   scenario: Scenario,
   options: BenchOptions,
-  rss?: () => Promise<number | null>,
+  { pid, rss }: Measured = {},
 ): Promise<Measurement> {
   const connections = connectionsFor(scenario, options);
   if (options.warmup > 0) await runLoad({ ...plan, connections, duration: options.warmup } as Plan);
@@ -74,6 +83,7 @@ async function measure(
     ...plan,
     connections,
     duration: options.duration,
+    ...(pid === undefined ? {} : { cpu: { target: [pid] } }),
   } as Plan);
   const measurement: Measurement = { label, result, ...(rss ? { rssMiB: await rss() } : {}) };
   print(describe(scenario, measurement));
@@ -100,6 +110,9 @@ async function run(options: BenchOptions): Promise<void> {
   const started = performance.now();
   print(`Latchkey benchmark — ${new Date().toISOString()}`);
   print(`machine: ${machine()}`);
+  // Before any target starts, so that nothing else in this process competes with it.
+  const rsaMs = rsaSignatureMs();
+  print(rsaSignatureLine(rsaMs));
   print(
     `${options.duration} s per scenario and target` +
       `${options.warmup > 0 ? ` after ${options.warmup} s of warm-up` : ""}, ` +
@@ -145,17 +158,39 @@ async function run(options: BenchOptions): Promise<void> {
       hash: latchkey.passwordHash,
       password: latchkey.spec.user.password.normalize("NFKC"),
     };
-    const latchkeyRss = latchkey.process.rssMiB;
+    // Each target is `node script` spawned directly (processes.ts), no wrapper in between:
+    // its pid is the server's, and its CPU is the server's.
+    const latchkeyProcess: Measured = {
+      pid: latchkey.process.child.pid,
+      rss: latchkey.process.rssMiB,
+    };
+    const peerProcess: Measured = { pid: peer.process.child.pid };
+    const ceilingsProcess: Measured = { pid: ceilings.process.child.pid };
 
     const outcomes: ScenarioOutcome[] = [];
     for (const scenario of scenarios) {
       print();
       print(`${scenario.title} [${scenario.unit}]`);
-      const mine = await measure("Latchkey", scenario.plan(lk), scenario, options, latchkeyRss);
-      const theirs = await measure("oidc-provider", scenario.plan(op), scenario, options);
-      const reference = scenario.reference
-        ? await measure(scenario.reference.label, scenario.reference.plan(refs), scenario, options)
-        : null;
+      const mine = await measure("Latchkey", scenario.plan(lk), scenario, options, latchkeyProcess);
+      const theirs = await measure(
+        "oidc-provider",
+        scenario.plan(op),
+        scenario,
+        options,
+        peerProcess,
+      );
+      const referencePlan = scenario.reference?.plan(refs);
+      // The argon2 reference runs in the driver itself: it has no server to watch.
+      const reference =
+        scenario.reference && referencePlan
+          ? await measure(
+              scenario.reference.label,
+              referencePlan,
+              scenario,
+              options,
+              referencePlan.kind === "http" ? ceilingsProcess : {},
+            )
+          : null;
       outcomes.push({ scenario, latchkey: mine, peer: theirs, reference });
     }
 
@@ -182,7 +217,7 @@ async function run(options: BenchOptions): Promise<void> {
           outcome.scenario.plan(lk),
           outcome.scenario,
           options,
-          latchkeyRss,
+          latchkeyProcess,
         );
         scale.push({ scenario: outcome.scenario, empty: outcome.latchkey, seeded });
       }
@@ -191,6 +226,13 @@ async function run(options: BenchOptions): Promise<void> {
     print();
     print(`machine: ${machine()}`);
     print(finalTable(outcomes));
+    if (outcomes.some((o) => o.latchkey.result.cpu)) {
+      print();
+      print(cpuTable(outcomes, rsaMs));
+    } else {
+      print();
+      print(rsaSignatureLine(rsaMs));
+    }
     if (scale.length > 0) {
       print();
       print(scaleTable(scale));

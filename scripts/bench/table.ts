@@ -1,4 +1,5 @@
-// Printing: one line per measurement as it finishes, and the final table with the ratios.
+// Printing: one line per measurement as it finishes, the final table with the ratios, and
+// what one operation costs in CPU, by process.
 
 import type { LoadResult } from "./driver.ts";
 import type { Scenario } from "./scenarios.ts";
@@ -36,10 +37,14 @@ export function describe(scenario: Scenario, m: Measurement): string {
       ? ""
       : ` (${fixed(result.requests / result.seconds)} req/s)`;
   const rss = m.rssMiB ? `  RSS ${m.rssMiB} MiB` : "";
+  const cpu = result.cpu
+    ? `  CPU/op: server ${fixed(result.cpu.target, 2)} ms, postgres ${fixed(result.cpu.postgres, 2)}` +
+      `, redis ${fixed(result.cpu.redis, 2)}, driver ${fixed(result.cpu.driver, 2)}`
+    : "";
   const error = result.firstError ? `  first error: ${result.firstError}` : "";
   return (
     `  ${m.label.padEnd(16)} ${perSecond.padStart(16)}${requests}  p50 ${fixed(result.p50, 1)} ms` +
-    `  p99 ${fixed(result.p99, 1)} ms  errors ${result.errors}${rss}${error}`
+    `  p99 ${fixed(result.p99, 1)} ms  errors ${result.errors}${rss}${cpu}${error}`
   );
 }
 
@@ -96,6 +101,74 @@ export function finalTable(outcomes: ScenarioOutcome[]): string {
     ),
     ...rows.map((r) => row(r, widths)),
   ].join("\n");
+}
+
+export const CPU_TABLE_TITLE = "CPU per operation (ms)";
+
+/**
+ * Milliseconds of CPU one operation costs in each process, from the same measurements as the
+ * final table. Each total is the sum of the columns beside it: the peer's leaves Postgres out
+ * (it does not use it; the measurement lines still show what Postgres did meanwhile), a
+ * ceiling's is its server and the driver.
+ */
+export function cpuTable(outcomes: ScenarioOutcome[], rsaMs: number): string {
+  const ms = (value: number | undefined) => (value === undefined ? "" : fixed(value, 2));
+  const header = [
+    "scenario",
+    "Latchkey server",
+    "postgres",
+    "redis",
+    "driver",
+    "total",
+    "peer server",
+    "redis",
+    "driver",
+    "total",
+    "ceiling server",
+    "total",
+  ];
+  const rows = outcomes.map(({ scenario, latchkey, peer, reference }) => {
+    const lk = latchkey.result.cpu;
+    const op = peer?.result.cpu;
+    // The argon2 reference runs in the driver and reports no CPU: its cells stay empty.
+    const ceiling = reference?.result.cpu;
+    return [
+      scenario.title,
+      ms(lk?.target),
+      ms(lk?.postgres),
+      ms(lk?.redis),
+      ms(lk?.driver),
+      ms(lk && lk.target + lk.postgres + lk.redis + lk.driver),
+      ms(op?.target),
+      ms(op?.redis),
+      ms(op?.driver),
+      ms(op && op.target + op.redis + op.driver),
+      ms(ceiling?.target),
+      ms(ceiling && ceiling.target + ceiling.driver),
+    ];
+  });
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
+  const lines = [
+    CPU_TABLE_TITLE,
+    "",
+    row(header, widths),
+    row(
+      widths.map((w) => "-".repeat(w)),
+      widths,
+    ),
+    ...rows.map((r) => row(r, widths)),
+    "",
+    `${rsaSignatureLine(rsaMs)}; two signatures per refresh and per code flow = ` +
+      `${fixed(2 * rsaMs, 2)} ms`,
+  ];
+  return lines.join("\n");
+}
+
+export function rsaSignatureLine(rsaMs: number): string {
+  return (
+    `RSA-2048 signature: ${fixed(rsaMs, 2)} ms of CPU ` +
+    `(${fixed(rsaMs > 0 ? 1000 / rsaMs : 0)}/s on one core)`
+  );
 }
 
 export interface ScaleOutcome {
