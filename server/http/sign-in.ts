@@ -210,7 +210,13 @@ export async function signInToInteraction(
     }
     if (!(await finishInteraction(deps.kv, id))) return interactionGone(reply);
     const consent = client.skipConsent ? "skipped" : "remembered";
-    const response = await completeAuthorization(deps, interaction.request, session, consent);
+    const response = await completeAuthorization(
+      deps,
+      interaction.request,
+      session,
+      consent,
+      step.consentLastUsedAt,
+    );
     return await sendAuthorizationResponse(reply, response, 303);
   } catch (err) {
     return sendAuthorizationError(request, reply, deps.config, err, interaction.request, 303);

@@ -12,7 +12,7 @@
 // - prompt=none turns a needed login into login_required and a needed consent into
 //   consent_required (OIDC Core §3.1.2.6), sent back to the client.
 
-import { hasConsent, markConsentUsed, rememberConsent } from "../accounts/consents.ts";
+import { coveringConsent, markConsentUsed, rememberConsent } from "../accounts/consents.ts";
 import type { LoginSession } from "../accounts/sessions.ts";
 import type { Config } from "../config.ts";
 import { authorizationError } from "../errors.ts";
@@ -30,7 +30,13 @@ import { ACR_MFA } from "./claims.ts";
 export type Step =
   | { kind: "login" }
   | { kind: "consent"; session: LoginSession; user: User }
-  | { kind: "issue"; session: LoginSession; user: User };
+  | {
+      kind: "issue";
+      session: LoginSession;
+      user: User;
+      /** The remembered consent's last use as read for this decision (resolveStep only). */
+      consentLastUsedAt?: Date | null;
+    };
 
 export interface StepInput {
   request: AuthorizationRequest;
@@ -94,22 +100,23 @@ export async function resolveStep(
   loginSid: string | null = null,
 ): Promise<Step> {
   const user = session === null ? null : await deps.users.find(session.userId);
-  const consented =
+  const consent =
     user !== null && !client.skipConsent
-      ? await hasConsent(deps.db, user.id, client.id, request.scopes)
-      : false;
+      ? await coveringConsent(deps.db, user.id, client.id, request.scopes)
+      : null;
   const secondFactorOn =
     user !== null && asksForMfa(request) ? await hasConfirmedTotp(deps.db, user.id) : false;
-  return decideStep({
+  const step = decideStep({
     request,
     client,
     session,
     user,
     loginSid,
-    consented,
+    consented: consent !== null,
     secondFactorOn,
     now: deps.now(),
   });
+  return step.kind === "issue" ? { ...step, consentLastUsedAt: consent?.lastUsedAt ?? null } : step;
 }
 
 /**
@@ -122,12 +129,14 @@ export async function completeAuthorization(
   request: AuthorizationRequest,
   session: LoginSession,
   consent: "granted" | "remembered" | "skipped",
+  /** For a remembered consent: its last use as read by resolveStep. */
+  consentLastUsedAt: Date | null = null,
 ): Promise<AuthorizationResponse> {
   const now = deps.now();
   if (consent === "granted") {
     await rememberConsent(deps.db, session.userId, request.clientId, request.scopes, now);
   } else if (consent === "remembered") {
-    await markConsentUsed(deps.db, session.userId, request.clientId, now);
+    await markConsentUsed(deps.db, session.userId, request.clientId, now, consentLastUsedAt);
   }
   const grant: AuthorizationCodeGrant = {
     clientId: request.clientId,

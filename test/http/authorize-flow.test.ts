@@ -122,6 +122,21 @@ describe("login, consent and the code", () => {
     expect(grant.userId).toBe(user.id);
   });
 
+  it("keeps the consent's last use to the minute", async () => {
+    const { user, browser } = await signedIn();
+    const lastUse = async () => (await findConsent(t.app.deps.db, user.id, clientId))?.lastUsedAt;
+    const granted = await lastUse();
+    expect(granted?.getTime()).toBe(clock.now().getTime());
+
+    clock.advance(30);
+    codeFrom(await browser.get(authorizeQuery(clientId)));
+    expect(await lastUse()).toEqual(granted);
+
+    clock.advance(31);
+    codeFrom(await browser.get(authorizeQuery(clientId)));
+    expect((await lastUse())?.getTime()).toBe(clock.now().getTime());
+  });
+
   it("asks again for scopes not granted yet, then remembers the union", async () => {
     const { user, browser } = await signedIn();
     const more = await browser.get(authorizeQuery(clientId, { scope: "openid email" }));

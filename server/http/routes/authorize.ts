@@ -47,7 +47,13 @@ export default async function authorizeRoutes(
       const step = await resolveStep(deps, authRequest, client, session);
       if (step.kind === "issue") {
         const consent = client.skipConsent ? "skipped" : "remembered";
-        const response = await completeAuthorization(deps, authRequest, step.session, consent);
+        const response = await completeAuthorization(
+          deps,
+          authRequest,
+          step.session,
+          consent,
+          step.consentLastUsedAt,
+        );
         return await sendAuthorizationResponse(reply, response, status);
       }
       const id = await createInteraction(deps.kv, authRequest, deps.now());

@@ -110,6 +110,7 @@ export default async function consentRoutes(
         interaction.request,
         step.session,
         consent,
+        step.consentLastUsedAt,
       );
       return await sendAuthorizationResponse(reply, response, 302);
     } catch (err) {

@@ -88,7 +88,8 @@ export async function touchConsent(
     .execute();
 }
 
-const CONSENT_TOUCH_INTERVAL_MS = 60_000;
+/** The last use of a consent is kept to the minute. */
+export const CONSENT_TOUCH_INTERVAL_MS = 60_000;
 
 /** A consent with the name of its client, as the user's account page lists it. */
 export interface ConsentWithClient extends Consent {
