@@ -3,7 +3,8 @@
 // process (the tests) never share counters. Label values are fixed sets chosen by the server
 // (outcomes, grant types, RFC error codes, route patterns), never user input.
 
-import { Counter, Gauge, Histogram, Registry } from "prom-client";
+import { Counter, Gauge, Registry } from "prom-client";
+import { RequestHistogram } from "./request-histogram.ts";
 
 export const LOGIN_OUTCOMES = ["success", "failure", "locked"] as const;
 export type LoginOutcome = (typeof LOGIN_OUTCOMES)[number];
@@ -31,7 +32,7 @@ export interface Metrics {
   /** Self-service mails by template and outcome (sent, or failed after every retry). */
   mails: Counter<"template" | "outcome">;
   /** HTTP request duration by method, route pattern and status code. */
-  httpDuration: Histogram<"method" | "route" | "status_code">;
+  httpDuration: RequestHistogram;
 }
 
 // Process metrics (collectDefaultMetrics) are left out: they start timers and observers per
@@ -97,10 +98,9 @@ export function createMetrics(): Metrics {
       labelNames: ["template", "outcome"],
       registers,
     }),
-    httpDuration: new Histogram({
+    httpDuration: new RequestHistogram({
       name: "latchkey_http_request_duration_seconds",
       help: "HTTP request duration by method, route pattern and status code.",
-      labelNames: ["method", "route", "status_code"],
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
       registers,
     }),
