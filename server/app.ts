@@ -14,6 +14,7 @@ import forms from "./http/plugins/forms.ts";
 import requestMetrics from "./http/plugins/request-metrics.ts";
 import securityHeaders from "./http/plugins/security-headers.ts";
 import views from "./http/plugins/views.ts";
+import { lazyChildLogger } from "./http/request-logger.ts";
 import accountRoutes from "./http/routes/account.ts";
 import accountEmailVerifyRoutes from "./http/routes/account-email-verify.ts";
 import accountLoginRoutes from "./http/routes/account-login.ts";
@@ -99,6 +100,7 @@ export async function buildApp(
 ): Promise<FastifyInstance> {
   const app = Fastify({
     logger: overrides.logger ?? loggerOptions(config),
+    childLoggerFactory: lazyChildLogger,
     trustProxy: config.trustProxy,
     bodyLimit: 64 * 1024,
     return503OnClosing: true,
