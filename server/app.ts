@@ -221,7 +221,6 @@ export async function buildApp(
     await app.register(forms);
     await app.register(securityHeaders, { config });
     await app.register(cors, { deps });
-    await app.register(cookies);
     const assets = await loadPageAssets(config);
     await app.register(views, { assets });
     await app.register(healthRoutes, { deps });
@@ -229,26 +228,31 @@ export async function buildApp(
     await app.register(discoveryRoutes, { deps });
     await app.register(jwksRoutes, { deps });
     await app.register(assetRoutes, { assets });
-    await app.register(authorizeRoutes, { deps });
-    await app.register(loginRoutes, { deps });
-    await app.register(loginOtpRoutes, { deps });
-    await app.register(consentRoutes, { deps });
     await app.register(tokenRoutes, { deps });
     await app.register(userinfoRoutes, { deps });
     await app.register(introspectRoutes, { deps });
     await app.register(revokeRoutes, { deps });
-    await app.register(logoutRoutes, { deps });
-    await app.register(accountLoginRoutes, { deps });
-    await app.register(accountLoginOtpRoutes, { deps });
-    await app.register(accountRoutes, { deps });
-    await app.register(accountTotpRoutes, { deps });
-    if (deps.mailer.available) {
-      await app.register(passwordForgotRoutes, { deps });
-      await app.register(passwordResetRoutes, { deps });
-      await app.register(emailVerifyRoutes, { deps });
-      await app.register(accountEmailVerifyRoutes, { deps });
-    }
-    if (config.selfService.signup) await app.register(signupRoutes, { deps });
+    // Cookies only where a browser session or a form needs one: the pages. The endpoints
+    // above neither read nor set a cookie and skip the cookie plugin's two hooks per request.
+    await app.register(async (pages) => {
+      await pages.register(cookies);
+      await pages.register(authorizeRoutes, { deps });
+      await pages.register(loginRoutes, { deps });
+      await pages.register(loginOtpRoutes, { deps });
+      await pages.register(consentRoutes, { deps });
+      await pages.register(logoutRoutes, { deps });
+      await pages.register(accountLoginRoutes, { deps });
+      await pages.register(accountLoginOtpRoutes, { deps });
+      await pages.register(accountRoutes, { deps });
+      await pages.register(accountTotpRoutes, { deps });
+      if (deps.mailer.available) {
+        await pages.register(passwordForgotRoutes, { deps });
+        await pages.register(passwordResetRoutes, { deps });
+        await pages.register(emailVerifyRoutes, { deps });
+        await pages.register(accountEmailVerifyRoutes, { deps });
+      }
+      if (config.selfService.signup) await pages.register(signupRoutes, { deps });
+    });
     if (config.registration !== "off") {
       await app.register(registerRoutes, { deps });
       await app.register(registerClientRoutes, { deps });
