@@ -7,7 +7,7 @@ import { Kysely, PostgresDialect } from "kysely";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { seedScale } from "../../scripts/bench/seed.ts";
-import { findClientById } from "../../server/store/db/clients.ts";
+import { anyClientRedirectsToOrigin, findClientById } from "../../server/store/db/clients.ts";
 import {
   deleteConsent,
   findConsent,
@@ -88,6 +88,10 @@ async function plansOf(run: () => Promise<unknown>): Promise<Array<{ sql: string
 const now = new Date();
 const HOT_QUERIES: Array<[string, () => Promise<unknown>]> = [
   ["client by id (every client authentication, authorize)", () => findClientById(db, clientId)],
+  [
+    "a client redirecting to an origin (CORS from an origin not in CORS_ORIGINS)",
+    () => anyClientRedirectsToOrigin(db, "https://unknown.example"),
+  ],
   ["user by email (login)", () => findUserByEmail(db, email)],
   ["user by id (code, refresh, userinfo)", () => findUserById(db, userId)],
   ["consent by user and client (authorize)", () => findConsent(db, userId, clientId)],

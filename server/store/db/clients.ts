@@ -205,19 +205,15 @@ export async function deleteClientById(db: Db, id: string): Promise<Client | nul
 
 /**
  * True when some client registered a redirect URI on this origin ("https://app.example"):
- * the URI is the origin followed by "/", "?" or "#" (scheme and host compared without case).
+ * the URI's scheme://host[:port], up to its path, query or fragment, is the origin (compared
+ * without case).
  */
 export async function anyClientRedirectsToOrigin(db: Db, origin: string): Promise<boolean> {
+  // latchkey_redirect_origins() and its GIN index: migration 20261260000000.
   const row = await db
     .selectFrom("clients")
     .select(sql<number>`1`.as("found"))
-    .where(
-      sql<boolean>`exists (
-        select 1 from jsonb_array_elements_text(clients.redirect_uris) as uri(value)
-        where lower(left(uri.value, ${origin.length + 1})) in (${`${origin}/`}, ${`${origin}?`}, ${`${origin}#`})
-          or lower(uri.value) = ${origin}
-      )`,
-    )
+    .where(sql<boolean>`latchkey_redirect_origins(redirect_uris) @> array[${origin}]::text[]`)
     .limit(1)
     .executeTakeFirst();
   return row !== undefined;
