@@ -59,7 +59,7 @@ import {
 } from "./store/db/row-cache.ts";
 import { openKvStore } from "./store/kv/index.ts";
 import type { KvStore } from "./store/kv/types.ts";
-import { restoreFamilyRevocationMarks } from "./tokens/revocation.ts";
+import { restoreAccessTokenDenials, restoreFamilyRevocationMarks } from "./tokens/revocation.ts";
 
 export interface AppOverrides {
   /** An open database (already migrated or not); buildApp then neither opens nor closes it. */
@@ -142,11 +142,16 @@ export async function buildApp(
       const store = await openKvStore(config, log);
       closers.push(() => store.close());
       kv = store;
-      // The in-process store starts empty: the marks of recently revoked families come back
-      // from Postgres, so their access tokens stay refused across a restart.
+      // The in-process store starts empty: the marks of recently revoked families and the
+      // deny list of access tokens revoked one by one come back from Postgres, so those
+      // access tokens stay refused across a restart.
       if (config.redisUrl === null) {
-        const restored = await restoreFamilyRevocationMarks({ db: opened.db, kv, now, config });
-        if (restored > 0) log.info({ restored }, "restored revoked-family marks");
+        const deps = { db: opened.db, kv, now, config };
+        const families = await restoreFamilyRevocationMarks(deps);
+        const accessTokens = await restoreAccessTokenDenials(deps);
+        if (families + accessTokens > 0) {
+          log.info({ families, accessTokens }, "restored revocations");
+        }
       }
     }
 

@@ -3,6 +3,7 @@
 // accept access tokens (userinfo, introspection) consult it. Resource servers verifying
 // offline cannot, which is why access tokens live only minutes.
 
+import { listAccessTokenRevocationsSince } from "../store/db/audit-events.ts";
 import type { Db } from "../store/db/index.ts";
 import { listFamiliesRevokedSince, revokeRefreshFamily } from "../store/db/refresh-families.ts";
 import type { KvStore } from "../store/kv/types.ts";
@@ -72,6 +73,28 @@ export async function restoreFamilyRevocationMarks(deps: RevocationDeps): Promis
     const remaining = lifetime - (nowMs - family.revokedAt.getTime()) / 1000;
     if (remaining <= 0) continue;
     await deps.kv.set(familyRevokedKey(family.id), family.reason, remaining);
+    restored++;
+  }
+  return restored;
+}
+
+/**
+ * Denies again the access tokens revoked at the revocation endpoint recently enough that they
+ * may still be alive, for the same reason: the in-process store forgets its deny list at every
+ * start. Their jti is in the token.revoked audit event written before the endpoint answered;
+ * each is denied for the longest it could still live (an access token's lifetime and the clock
+ * skew from the revocation on). An event the audit trail failed to write (it logs and goes on)
+ * cannot come back. Returns how many were denied.
+ */
+export async function restoreAccessTokenDenials(deps: RevocationDeps): Promise<number> {
+  const lifetime = deps.config.accessTokenTtl + deps.config.clockSkew;
+  const nowMs = deps.now().getTime();
+  const revoked = await listAccessTokenRevocationsSince(deps.db, new Date(nowMs - lifetime * 1000));
+  let restored = 0;
+  for (const { jti, at } of revoked) {
+    const remaining = lifetime - (nowMs - at.getTime()) / 1000;
+    if (remaining <= 0) continue;
+    await deps.kv.set(deniedKey(jti), "1", remaining);
     restored++;
   }
   return restored;

@@ -1,5 +1,6 @@
 // Queries on audit_events: the append-only trail of authentication and account events.
 
+import { sql } from "kysely";
 import type { Db } from "./index.ts";
 
 export interface NewAuditEvent {
@@ -70,4 +71,22 @@ export async function listAuditEvents(
       unknown
     >,
   }));
+}
+
+/**
+ * The access tokens revoked at the revocation endpoint at or after `since` (their jti, from
+ * the token.revoked events), for the in-process store to deny again after a restart.
+ */
+export async function listAccessTokenRevocationsSince(
+  db: Db,
+  since: Date,
+): Promise<Array<{ jti: string; at: Date }>> {
+  const rows = await db
+    .selectFrom("audit_events")
+    .select(["at", sql<string | null>`details->>'jti'`.as("jti")])
+    .where("at", ">=", since)
+    .where("type", "=", "token.revoked")
+    .where(sql<boolean>`details->>'token_type' = 'access_token'`)
+    .execute();
+  return rows.flatMap((row) => (row.jti ? [{ jti: row.jti, at: row.at }] : []));
 }
