@@ -6,7 +6,9 @@
 //   multi-factor class (ACR_MFA) from a user who has a second factor but signed in with the
 //   password alone (acr_values are voluntary, OIDC Core §3.1.2.1: a user without a second
 //   factor gets the password class). A login done within this interaction satisfies all of
-//   these.
+//   these. With REQUIRE_VERIFIED_EMAIL a session whose user's address is not verified (one
+//   that began before the setting was turned on, say) counts as no session: the login page
+//   then refuses the login until the address is confirmed.
 // - Consent when prompt=consent asks for it, or when the client does not skip consent and the
 //   user has not yet granted every requested scope.
 // - prompt=none turns a needed login into login_required and a needed consent into
@@ -50,6 +52,8 @@ export interface StepInput {
   consented: boolean;
   /** Whether the user has a second factor; looked up only when the request asks for ACR_MFA. */
   secondFactorOn?: boolean;
+  /** REQUIRE_VERIFIED_EMAIL: only users with a verified address have a live session. */
+  verifiedEmailRequired?: boolean;
   now: Date;
 }
 
@@ -61,7 +65,11 @@ export function decideStep(input: StepInput): Step {
   const { request, session, user, now } = input;
   const noneAllowed = request.prompt.includes("none");
 
-  const live = session !== null && user !== null && user.lockedAt === null;
+  const live =
+    session !== null &&
+    user !== null &&
+    user.lockedAt === null &&
+    (input.verifiedEmailRequired !== true || user.emailVerified);
   const freshLogin = live && input.loginSid === session.sid;
   const loginRequested =
     request.prompt.includes("login") ||
@@ -87,7 +95,9 @@ export interface FlowDeps {
   db: Db;
   kv: KvStore;
   users: UserSource;
-  config: Pick<Config, "issuer" | "authCodeTtl">;
+  config: Pick<Config, "issuer" | "authCodeTtl"> & {
+    selfService: Pick<Config["selfService"], "requireVerifiedEmail">;
+  };
   now: () => Date;
 }
 
@@ -114,6 +124,7 @@ export async function resolveStep(
     loginSid,
     consented: consent !== null,
     secondFactorOn,
+    verifiedEmailRequired: deps.config.selfService.requireVerifiedEmail,
     now: deps.now(),
   });
   return step.kind === "issue" ? { ...step, consentLastUsedAt: consent?.lastUsedAt ?? null } : step;

@@ -100,6 +100,33 @@ describe("with REQUIRE_VERIFIED_EMAIL", () => {
     });
   });
 
+  it("sends a session whose address is no longer verified back to the login page", async () => {
+    const user = await unverifiedUser();
+    await t.app.deps.db
+      .updateTable("users")
+      .set({ email_verified: true })
+      .where("id", "=", user.id)
+      .returning("id")
+      .execute();
+    const browser = new Browser(t.app);
+    expect((await signIn(browser, user.email)).statusCode).toBe(303);
+    // The address stops being verified while the session lives (or the setting was turned
+    // on after the session began): no more codes from that session.
+    await t.app.deps.db
+      .updateTable("users")
+      .set({ email_verified: false })
+      .where("id", "=", user.id)
+      .returning("id")
+      .execute();
+    const again = await browser.get(authorizeQuery(client.client.id, { scope: "openid email" }));
+    expect(again.statusCode).toBe(302);
+    expect(location(again).pathname).toMatch(/\/login$/);
+    const silent = await browser.get(
+      authorizeQuery(client.client.id, { scope: "openid email", prompt: "none" }),
+    );
+    expect(location(silent).searchParams.get("error")).toBe("login_required");
+  });
+
   it("gives a wrong password the usual answer, not a hint that the address is unverified", async () => {
     const user = await unverifiedUser();
     const before = smtp.mailsTo(user.email).length;

@@ -107,7 +107,7 @@ const session: LoginSession = {
   createdAt: NOW.getTime() - 600_000,
   lastSeenAt: NOW.getTime() - 60_000,
 };
-const user = { id: "u1", lockedAt: null } as User;
+const user = { id: "u1", lockedAt: null, emailVerified: false } as User;
 
 function step(changes: Partial<StepInput>): string {
   try {
@@ -198,6 +198,21 @@ describe("the next step of a request", () => {
       "consent_required",
     ],
     ["prompt=none with everything in place", { request: request({ prompt: ["none"] }) }, "issue"],
+    [
+      "REQUIRE_VERIFIED_EMAIL and a session whose user's address is not verified",
+      { verifiedEmailRequired: true },
+      "login",
+    ],
+    [
+      "REQUIRE_VERIFIED_EMAIL, prompt=none and an unverified address",
+      { verifiedEmailRequired: true, request: request({ prompt: ["none"] }) },
+      "login_required",
+    ],
+    [
+      "REQUIRE_VERIFIED_EMAIL and a verified address",
+      { verifiedEmailRequired: true, user: { ...user, emailVerified: true } },
+      "issue",
+    ],
   ])("%s → %s", (_, changes, expected) => {
     expect(step(changes)).toBe(expected);
   });
