@@ -59,7 +59,7 @@ import {
 } from "./store/db/row-cache.ts";
 import { openKvStore } from "./store/kv/index.ts";
 import type { KvStore } from "./store/kv/types.ts";
-import { restoreAccessTokenDenials, restoreFamilyRevocationMarks } from "./tokens/revocation.ts";
+import { restoreRevocations } from "./tokens/revocation.ts";
 
 export interface AppOverrides {
   /** An open database (already migrated or not); buildApp then neither opens nor closes it. */
@@ -146,11 +146,9 @@ export async function buildApp(
       // deny list of access tokens revoked one by one come back from Postgres, so those
       // access tokens stay refused across a restart.
       if (config.redisUrl === null) {
-        const deps = { db: opened.db, kv, now, config };
-        const families = await restoreFamilyRevocationMarks(deps);
-        const accessTokens = await restoreAccessTokenDenials(deps);
-        if (families + accessTokens > 0) {
-          log.info({ families, accessTokens }, "restored revocations");
+        const restored = await restoreRevocations({ db: opened.db, kv, now, config });
+        if (restored.families + restored.accessTokens > 0) {
+          log.info(restored, "restored revocations");
         }
       }
     }

@@ -58,6 +58,13 @@ function row(cells: string[], widths: number[]): string {
   return `| ${cells.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join(" | ")} |`;
 }
 
+/** Header, separator and rows, each column as wide as its widest cell. */
+function markdownTable(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
+  const separator = widths.map((w) => "-".repeat(w));
+  return [header, separator, ...rows].map((cells) => row(cells, widths)).join("\n");
+}
+
 /** A Markdown table, so that the README can carry it as printed. */
 export function finalTable(outcomes: ScenarioOutcome[]): string {
   const header = [
@@ -92,15 +99,7 @@ export function finalTable(outcomes: ScenarioOutcome[]): string {
     reference ? `${fixed(rate(reference.result))} (${reference.label})` : "",
     ratio(latchkey, reference),
   ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
-  return [
-    row(header, widths),
-    row(
-      widths.map((w) => "-".repeat(w)),
-      widths,
-    ),
-    ...rows.map((r) => row(r, widths)),
-  ].join("\n");
+  return markdownTable(header, rows);
 }
 
 export const CPU_TABLE_TITLE = "CPU per operation (ms)";
@@ -147,21 +146,14 @@ export function cpuTable(outcomes: ScenarioOutcome[], rsaMs: number): string {
       ms(ceiling && ceiling.target + ceiling.driver),
     ];
   });
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
-  const lines = [
+  return [
     CPU_TABLE_TITLE,
     "",
-    row(header, widths),
-    row(
-      widths.map((w) => "-".repeat(w)),
-      widths,
-    ),
-    ...rows.map((r) => row(r, widths)),
+    markdownTable(header, rows),
     "",
     `${rsaSignatureLine(rsaMs)}; two signatures per refresh and per code flow = ` +
       `${fixed(2 * rsaMs, 2)} ms`,
-  ];
-  return lines.join("\n");
+  ].join("\n");
 }
 
 export function rsaSignatureLine(rsaMs: number): string {
@@ -202,13 +194,5 @@ export function scaleTable(outcomes: ScaleOutcome[]): string {
       : "",
     String(seeded.result.errors),
   ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
-  return [
-    row(header, widths),
-    row(
-      widths.map((w) => "-".repeat(w)),
-      widths,
-    ),
-    ...rows.map((r) => row(r, widths)),
-  ].join("\n");
+  return markdownTable(header, rows);
 }

@@ -59,45 +59,41 @@ export async function revokeFamily(
 }
 
 /**
- * Puts back the marks of families revoked recently enough that their access tokens may still
- * be alive. The in-process store of the embedded default starts empty on every start, and a
- * CLI command run while no server was up wrote its marks into a store of its own; Postgres
- * keeps the revocations themselves. Returns how many marks were written.
+ * Puts back what the store held about recent revocations: the in-process store of the
+ * embedded default starts empty on every start, and a CLI command run while no server was up
+ * wrote into a store of its own, while Postgres keeps the revocations themselves. Restored are
+ * the marks of families revoked, and the deny list of access tokens revoked one by one at the
+ * revocation endpoint (their jti is in the token.revoked audit event written before the
+ * endpoint answered; one the audit trail failed to write, which it logs and goes on, cannot
+ * come back), within an access token's lifetime and the clock skew: each for the rest of that
+ * window. Returns how many of each were written.
  */
-export async function restoreFamilyRevocationMarks(deps: RevocationDeps): Promise<number> {
+export async function restoreRevocations(
+  deps: RevocationDeps,
+): Promise<{ families: number; accessTokens: number }> {
   const lifetime = deps.config.accessTokenTtl + deps.config.clockSkew;
   const nowMs = deps.now().getTime();
-  const revoked = await listFamiliesRevokedSince(deps.db, new Date(nowMs - lifetime * 1000));
-  let restored = 0;
-  for (const family of revoked) {
-    const remaining = lifetime - (nowMs - family.revokedAt.getTime()) / 1000;
-    if (remaining <= 0) continue;
-    await deps.kv.set(familyRevokedKey(family.id), family.reason, remaining);
-    restored++;
-  }
-  return restored;
-}
-
-/**
- * Denies again the access tokens revoked at the revocation endpoint recently enough that they
- * may still be alive, for the same reason: the in-process store forgets its deny list at every
- * start. Their jti is in the token.revoked audit event written before the endpoint answered;
- * each is denied for the longest it could still live (an access token's lifetime and the clock
- * skew from the revocation on). An event the audit trail failed to write (it logs and goes on)
- * cannot come back. Returns how many were denied.
- */
-export async function restoreAccessTokenDenials(deps: RevocationDeps): Promise<number> {
-  const lifetime = deps.config.accessTokenTtl + deps.config.clockSkew;
-  const nowMs = deps.now().getTime();
-  const revoked = await listAccessTokenRevocationsSince(deps.db, new Date(nowMs - lifetime * 1000));
-  let restored = 0;
-  for (const { jti, at } of revoked) {
-    const remaining = lifetime - (nowMs - at.getTime()) / 1000;
-    if (remaining <= 0) continue;
-    await deps.kv.set(deniedKey(jti), "1", remaining);
-    restored++;
-  }
-  return restored;
+  const since = new Date(nowMs - lifetime * 1000);
+  const restore = async (entries: Array<{ key: string; value: string; at: Date }>) => {
+    let restored = 0;
+    for (const { key, value, at } of entries) {
+      const remaining = lifetime - (nowMs - at.getTime()) / 1000;
+      if (remaining <= 0) continue;
+      await deps.kv.set(key, value, remaining);
+      restored++;
+    }
+    return restored;
+  };
+  const families = await listFamiliesRevokedSince(deps.db, since);
+  const accessTokens = await listAccessTokenRevocationsSince(deps.db, since);
+  return {
+    families: await restore(
+      families.map((f) => ({ key: familyRevokedKey(f.id), value: f.reason, at: f.revokedAt })),
+    ),
+    accessTokens: await restore(
+      accessTokens.map((t) => ({ key: deniedKey(t.jti), value: "1", at: t.at })),
+    ),
+  };
 }
 
 export async function isFamilyRevoked(kv: KvStore, familyId: string): Promise<boolean> {
